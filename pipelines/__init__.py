@@ -1,0 +1,1 @@
+"""Lampung TKPK poverty data warehouse: the Dagster code location."""

@@ -1,0 +1,3 @@
+"""Publishing the gated marts for BI (group `publish`). Filled in by the publishing work."""
+
+publish_assets: list = []

@@ -1,0 +1,19 @@
+"""The Dagster code location: everything the warehouse runs, gathered in one place."""
+
+import dagster as dg
+
+from pipelines.assets.dbt import dbt_assets_list, dbt_resources
+from pipelines.assets.publish import publish_assets
+from pipelines.assets.raw import raw_assets
+from pipelines.gate.checks import gate_checks
+from pipelines.resources import WarehouseResource
+from pipelines.schedules import jobs, schedules, sensors
+
+defs = dg.Definitions(
+    assets=[*raw_assets, *dbt_assets_list, *publish_assets],
+    asset_checks=gate_checks,
+    jobs=jobs,
+    schedules=schedules,
+    sensors=sensors,
+    resources={"warehouse": WarehouseResource(), **dbt_resources},
+)
