@@ -1,0 +1,7 @@
+"""Landing: raw extracts from the drop zone into schema `raw` of the warehouse, typed, traced, quarantined."""
+
+from pipelines.landing.engine import LandingReport, land_source
+from pipelines.landing.reading import UnreadableFileError
+from pipelines.landing.sources import SOURCES
+
+__all__ = ["SOURCES", "LandingReport", "UnreadableFileError", "land_source"]

@@ -1,0 +1,245 @@
+"""Landing one source: find its files, read the new or changed ones, type and judge every row, and swap the
+result in. Rows read = rows landed + rows quarantined, per file, always.
+"""
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import duckdb
+import polars as pl
+
+from pipelines.landing import store
+from pipelines.landing.reading import ROW, DeliveredFile, delivered, read_file
+from pipelines.landing.rules import MESSAGE, REASON, TYPED, first_failure
+from pipelines.landing.sources import Source
+
+LINEAGE = ["_source_file", "_source_checksum", "_source_row", "_loaded_at"]
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class LandingReport:
+    table: str
+    files_landed: list[str] = field(default_factory=list)
+    files_unchanged: list[str] = field(default_factory=list)
+    files_removed: list[str] = field(default_factory=list)
+    files_ignored: list[str] = field(default_factory=list)
+    rows_read: int = 0  # over every file now in the table, not only this run's
+    rows_landed: int = 0
+    rows_quarantined: int = 0
+    quarantine_by_reason: dict[str, int] = field(default_factory=dict)
+    per_file: pl.DataFrame | None = None
+    flagged: dict[str, int] = field(default_factory=dict)
+
+
+def discover(source: Source, raw_root: Path) -> tuple[list[DeliveredFile], list[str]]:
+    """The source's files in the drop zone, sorted by path; other files in its folder are reported."""
+    folder = raw_root / source.folder
+    if not folder.exists():
+        return [], []
+    found, ignored = [], []
+    for path in sorted(p for p in folder.rglob("*") if p.is_file()):
+        relpath = path.relative_to(raw_root).as_posix()
+        if any(part.startswith((".", "_")) for part in Path(relpath).parts):
+            continue
+        if source.matches(relpath):
+            found.append(delivered(path, raw_root))
+        elif not _belongs_to_sibling(source, relpath):
+            ignored.append(relpath)
+    return found, ignored
+
+
+def _belongs_to_sibling(source: Source, relpath: str) -> bool:
+    from pipelines.landing.sources import SOURCES
+
+    return any(s.matches(relpath) for s in SOURCES if s is not source and s.folder == source.folder)
+
+
+def judge_file(source: Source, f: DeliveredFile, loaded_at) -> pl.DataFrame:
+    """Read, type and judge one file: every row with its typed values, reason (null = lands) and message."""
+    frame = read_file(f, source.required)
+    frame = source.prepare(frame, f)
+    return frame.with_columns(
+        *first_failure(source.rules),
+        pl.lit(f.relpath).alias("_source_file"),
+        pl.lit(f.checksum).alias("_source_checksum"),
+        pl.col(ROW).alias("_source_row"),
+        pl.lit(loaded_at).alias("_loaded_at"),
+    )
+
+
+def mark_duplicates(frame: pl.DataFrame, source: Source, already: pl.DataFrame | None) -> pl.DataFrame:
+    """The first occurrence of a key lands; later ones, and keys landed from untouched files, go to quarantine."""
+    if not source.key or frame.height == 0:
+        return frame
+    keys = [TYPED + k for k in source.key]
+    candidate = pl.col(REASON).is_null()
+    first = pl.struct(keys).is_first_distinct()
+    in_earlier = pl.lit(False)
+    if already is not None and already.height:
+        marker = already.rename({k: TYPED + k for k in source.key}).with_columns(
+            pl.lit(True).alias("_landed_before")
+        )
+        frame = frame.join(marker, on=keys, how="left", maintain_order="left")
+        in_earlier = pl.col("_landed_before").fill_null(False)
+    ordered = frame.sort("_source_file", "_source_row", maintain_order=True)
+    valid = ordered.filter(candidate).with_columns((first & ~in_earlier).alias("_first"))
+    ordered = ordered.join(
+        valid.select("_source_file", "_source_row", "_first"), on=["_source_file", "_source_row"], how="left"
+    )
+    duplicate = candidate & ~pl.col("_first").fill_null(True)
+    key_text = pl.concat_str([pl.col(k).cast(pl.String) for k in keys], separator="/")
+    return ordered.with_columns(
+        pl.when(duplicate).then(pl.lit("duplicate_key")).otherwise(pl.col(REASON)).alias(REASON),
+        pl.when(duplicate)
+        .then(
+            pl.format("{} {} was already landed from an earlier row", pl.lit("/".join(source.key)), key_text)
+        )
+        .otherwise(pl.col(MESSAGE))
+        .alias(MESSAGE),
+    )
+
+
+def split(frame: pl.DataFrame, source: Source, raw_columns: list[str], table: str):
+    landed = frame.filter(pl.col(REASON).is_null()).select(
+        *[pl.col(TYPED + c).alias(c) for c in source.output], *LINEAGE
+    )
+    bad = frame.filter(pl.col(REASON).is_not_null())
+    quarantined = bad.select(
+        pl.lit(table).alias("table_name"),
+        pl.col("_source_file").alias("source_file"),
+        pl.col("_source_checksum").alias("source_checksum"),
+        pl.col("_source_row").alias("source_row"),
+        pl.col(REASON).alias("reason_code"),
+        pl.col(MESSAGE).alias("message"),
+        pl.struct(raw_columns).struct.json_encode().alias("raw_values"),
+        pl.col("_loaded_at"),
+    )
+    return landed, quarantined
+
+
+def land_source(
+    con: duckdb.DuckDBPyConnection,
+    source: Source,
+    raw_root: Path,
+    progress: Callable[[str], None] = log.info,
+) -> LandingReport:
+    """Land the source's new and changed files; unchanged files are not read again."""
+    store.ensure_schema(con)
+    report = LandingReport(table=source.table)
+    files, report.files_ignored = discover(source, raw_root)
+    for relpath in report.files_ignored:
+        progress(f"{relpath}: not a {source.table} file name ({source.file_pattern}); ignored")
+    before = store.ledger(con, source.table)
+    expected = [*source.output, *LINEAGE, *source.hashed]
+    reshaped = store.table_columns(con, source.table) not in (None, expected)
+    changed = [f for f in files if reshaped or before.get(f.relpath) != f.checksum]
+    present = {f.relpath for f in files}
+    report.files_removed = sorted(p for p in before if p not in present)
+    report.files_unchanged = [f.relpath for f in files if f not in changed]
+
+    if changed or report.files_removed:
+        _land_changed(con, source, changed, report, progress)
+    if source.table == "interventions":
+        report.flagged["flag_deceased_beneficiary"] = store.flag_deceased_beneficiaries(con)
+    _totals(con, report)
+    return report
+
+
+def _land_changed(con, source: Source, changed: list[DeliveredFile], report: LandingReport, progress) -> None:
+    loaded_at = store.now()
+    judged = []
+    for i, f in enumerate(changed, 1):
+        frame = judge_file(source, f, loaded_at)  # raises UnreadableFileError before anything is written
+        progress(f"[{i}/{len(changed)}] {f.relpath}: {frame.height:,} rows read")
+        judged.append(frame)
+    replaced = [f.relpath for f in changed] + report.files_removed
+    if judged:
+        columns = _shared_columns(judged)
+        frame = pl.concat([j.select(columns) for j in judged], how="vertical_relaxed")
+        already = store.existing_keys(con, source.table, source.key, replaced) if source.key else None
+        frame = mark_duplicates(frame, source, already)
+        raw_columns = [c for c in columns if not c.startswith(("_", TYPED))]
+        landed, quarantined = split(frame, source, raw_columns, source.table)
+        ledger_rows = _ledger_rows(frame, changed, source.table, loaded_at)
+    else:  # only removals
+        landed, quarantined, ledger_rows = _empty_like(con, source), _empty_quarantine(), _empty_ledger()
+    store.replace_files(con, source.table, replaced, landed, quarantined, ledger_rows, source.hashed)
+    report.files_landed = [f.relpath for f in changed]
+
+
+def _shared_columns(judged: list[pl.DataFrame]) -> list[str]:
+    """Columns every changed file has (a file may carry extra delivered columns: they are not landed)."""
+    keep = set.intersection(*(set(j.columns) for j in judged))
+    return [c for c in judged[0].columns if c in keep]
+
+
+def _ledger_rows(frame: pl.DataFrame, changed: list[DeliveredFile], table: str, loaded_at) -> pl.DataFrame:
+    counts = frame.group_by("_source_file").agg(
+        pl.len().alias("rows_read"),
+        pl.col(REASON).is_null().sum().alias("rows_landed"),
+        pl.col(REASON).is_not_null().sum().alias("rows_quarantined"),
+    )
+    files = pl.DataFrame(
+        {"source_file": [f.relpath for f in changed], "source_checksum": [f.checksum for f in changed]}
+    )
+    return (
+        files.join(counts, left_on="source_file", right_on="_source_file", how="left")
+        .with_columns(pl.col("rows_read", "rows_landed", "rows_quarantined").fill_null(0).cast(pl.Int64))
+        .select(
+            pl.lit(table).alias("table_name"),
+            "source_file",
+            "source_checksum",
+            "rows_read",
+            "rows_landed",
+            "rows_quarantined",
+            pl.lit(loaded_at).alias("loaded_at"),
+        )
+    )
+
+
+def _empty_like(con, source: Source) -> pl.DataFrame:
+    existing = store.table_columns(con, source.table)
+    if existing is None:
+        return pl.DataFrame()
+    cols = ", ".join(c for c in existing if c not in source.hashed)
+    return con.sql(f"select {cols} from raw.{source.table} limit 0").pl()
+
+
+def _empty_quarantine() -> pl.DataFrame:
+    return pl.DataFrame(
+        schema={
+            "table_name": pl.String,
+            "source_file": pl.String,
+            "source_checksum": pl.String,
+            "source_row": pl.Int64,
+            "reason_code": pl.String,
+            "message": pl.String,
+            "raw_values": pl.String,
+            "_loaded_at": pl.Datetime,
+        }
+    )
+
+
+def _empty_ledger() -> pl.DataFrame:
+    return pl.DataFrame(
+        schema={
+            "table_name": pl.String,
+            "source_file": pl.String,
+            "source_checksum": pl.String,
+            "rows_read": pl.Int64,
+            "rows_landed": pl.Int64,
+            "rows_quarantined": pl.Int64,
+            "loaded_at": pl.Datetime,
+        }
+    )
+
+
+def _totals(con: duckdb.DuckDBPyConnection, report: LandingReport) -> None:
+    report.per_file = store.file_figures(con, report.table)
+    report.rows_read = int(report.per_file["rows_read"].sum() or 0)
+    report.rows_landed = int(report.per_file["rows_landed"].sum() or 0)
+    report.rows_quarantined = int(report.per_file["rows_quarantined"].sum() or 0)
+    report.quarantine_by_reason = store.quarantine_by_reason(con, report.table)

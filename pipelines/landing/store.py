@@ -1,0 +1,145 @@
+"""The DuckDB side of landing: schema `raw`, the quarantine, the file ledger, one transaction per source.
+
+A source's new and changed files replace exactly their own earlier rows (per-file delivery semantics); a
+file that left the drop zone takes its rows with it. All of it commits together or not at all, so a failed
+landing leaves the tables as they were.
+"""
+
+from datetime import datetime
+
+import duckdb
+import polars as pl
+
+from pipelines import settings
+
+QUARANTINE_DDL = """
+create table if not exists raw.quarantine (
+    table_name varchar, source_file varchar, source_checksum varchar, source_row bigint,
+    reason_code varchar, message varchar, raw_values varchar, _loaded_at timestamp
+)"""
+LEDGER_DDL = """
+create table if not exists raw.file_ledger (
+    table_name varchar, source_file varchar, source_checksum varchar, rows_read bigint,
+    rows_landed bigint, rows_quarantined bigint, loaded_at timestamp
+)"""
+
+
+def ensure_schema(con: duckdb.DuckDBPyConnection) -> None:
+    con.execute("create schema if not exists raw")
+    con.execute(QUARANTINE_DDL)
+    con.execute(LEDGER_DDL)
+
+
+def ledger(con: duckdb.DuckDBPyConnection, table: str) -> dict[str, str]:
+    rows = con.execute(
+        "select source_file, source_checksum from raw.file_ledger where table_name = ?", [table]
+    ).fetchall()
+    return dict(rows)
+
+
+def table_columns(con: duckdb.DuckDBPyConnection, table: str) -> list[str] | None:
+    rows = con.execute(
+        "select column_name from information_schema.columns where table_schema = 'raw' and table_name = ? "
+        "order by ordinal_position",
+        [table],
+    ).fetchall()
+    return [r[0] for r in rows] or None
+
+
+def keyed_hash_sql(value: str, valid: str) -> str:
+    """sha256(k || sha256(k || value)): a keyed, nested hash (no length extension), computed in DuckDB."""
+    key = settings.hash_key().replace("'", "''")
+    return f"case when {valid} then sha256('{key}' || sha256('{key}' || {value})) end"
+
+
+def existing_keys(
+    con: duckdb.DuckDBPyConnection, table: str, key: list[str], excluded_files: list[str]
+) -> pl.DataFrame | None:
+    """Keys already landed from files this landing leaves untouched."""
+    if table_columns(con, table) is None:
+        return None
+    cols = ", ".join(key)
+    return con.sql(
+        f"select distinct {cols} from raw.{table} where not list_contains(?::varchar[], _source_file)",
+        params=[excluded_files],
+    ).pl()
+
+
+def replace_files(
+    con: duckdb.DuckDBPyConnection,
+    table: str,
+    replaced_files: list[str],
+    landed: pl.DataFrame,
+    quarantined: pl.DataFrame,
+    ledger_rows: pl.DataFrame,
+    hashed: dict[str, tuple[str, str]],
+) -> None:
+    """Swap the rows of `replaced_files` for the new ones, in one transaction."""
+    hash_select = "".join(f", {keyed_hash_sql(v, ok)} as {h}" for h, (v, ok) in hashed.items())
+    con.register("_landed", landed.to_arrow())
+    con.register("_quarantined", quarantined.to_arrow())
+    con.register("_ledger", ledger_rows.to_arrow())
+    try:
+        con.execute("begin transaction")
+        new_columns = con.execute(f"select * {hash_select} from _landed limit 0").description
+        names = [d[0] for d in new_columns]
+        if table_columns(con, table) not in (None, names):
+            # The table's shape changed with the code: every file is being re-landed, start afresh.
+            con.execute(f"drop table raw.{table}")
+        con.execute(f"create table if not exists raw.{table} as select * {hash_select} from _landed limit 0")
+        con.execute(
+            f"delete from raw.{table} where list_contains(?::varchar[], _source_file)", [replaced_files]
+        )
+        con.execute(f"insert into raw.{table} by name select * {hash_select} from _landed")
+        con.execute(
+            "delete from raw.quarantine where table_name = ? and list_contains(?::varchar[], source_file)",
+            [table, replaced_files],
+        )
+        con.execute("insert into raw.quarantine by name select * from _quarantined")
+        con.execute(
+            "delete from raw.file_ledger where table_name = ? and list_contains(?::varchar[], source_file)",
+            [table, replaced_files],
+        )
+        con.execute("insert into raw.file_ledger by name select * from _ledger")
+        con.execute("commit")
+    except Exception:
+        con.execute("rollback")
+        raise
+    finally:
+        for name in ("_landed", "_quarantined", "_ledger"):
+            con.unregister(name)
+
+
+def flag_deceased_beneficiaries(con: duckdb.DuckDBPyConnection) -> int:
+    """Deliveries to a BDT member recorded as deceased: landed, flagged. Re-derived every run from the BDT."""
+    if table_columns(con, "bdt_individuals") is None or table_columns(con, "interventions") is None:
+        return 0
+    con.execute(
+        """
+        update raw.interventions as i
+        set flag_deceased_beneficiary = i.nik_hash is not null and i.nik_hash in (
+            select nik_hash from raw.bdt_individuals where sta_keberadaan_art = 2 and nik_hash is not null
+        )
+        """
+    )
+    return con.execute("select count(*) from raw.interventions where flag_deceased_beneficiary").fetchone()[0]
+
+
+def file_figures(con: duckdb.DuckDBPyConnection, table: str) -> pl.DataFrame:
+    return con.sql(
+        "select source_file, rows_read, rows_landed, rows_quarantined, loaded_at from raw.file_ledger "
+        "where table_name = ? order by source_file",
+        params=[table],
+    ).pl()
+
+
+def quarantine_by_reason(con: duckdb.DuckDBPyConnection, table: str) -> dict[str, int]:
+    rows = con.execute(
+        "select reason_code, count(*) from raw.quarantine where table_name = ? group by 1 order by 2 desc",
+        [table],
+    ).fetchall()
+    return dict(rows)
+
+
+def now() -> datetime:
+    return datetime.now().replace(microsecond=0)
