@@ -43,9 +43,9 @@ def _wilayah_asset(table: str) -> dg.AssetsDefinition:
     def _asset(context: dg.AssetExecutionContext, warehouse: WarehouseResource) -> dg.MaterializeResult:
         frame = read_wilayah(table)
         with warehouse.connect() as con:
-            con.execute("create schema if not exists raw")
+            store.run(con, "create schema if not exists raw")
             con.register("_wilayah", frame.to_arrow())
-            con.execute(f"create or replace table raw.{table} as select * from _wilayah")
+            store.run(con, f"create or replace table raw.{table} as select * from _wilayah")
             con.unregister("_wilayah")
         context.log.info(f"raw.{table}: {frame.height} rows from the reference")
         return dg.MaterializeResult(

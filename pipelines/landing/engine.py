@@ -11,7 +11,7 @@ import duckdb
 import polars as pl
 
 from pipelines.landing import store
-from pipelines.landing.reading import ROW, DeliveredFile, delivered, read_file
+from pipelines.landing.reading import MALFORMED, ROW, DeliveredFile, delivered, read_file
 from pipelines.landing.rules import MESSAGE, REASON, TYPED, first_failure
 from pipelines.landing.sources import Source
 
@@ -142,6 +142,11 @@ def land_source(
 
     if changed or report.files_removed:
         _land_changed(con, source, changed, report, progress)
+    elif store.table_columns(con, source.table) is None:
+        progress(
+            f"no {source.table} files in {raw_root / source.folder}: creating an empty raw.{source.table}"
+        )
+        _create_empty(con, source)
     if source.table == "interventions":
         report.flagged["flag_deceased_beneficiary"] = store.flag_deceased_beneficiaries(con)
     _totals(con, report)
@@ -168,6 +173,23 @@ def _land_changed(con, source: Source, changed: list[DeliveredFile], report: Lan
         landed, quarantined, ledger_rows = _empty_like(con, source), _empty_quarantine(), _empty_ledger()
     store.replace_files(con, source.table, replaced, landed, quarantined, ledger_rows, source.hashed)
     report.files_landed = [f.relpath for f in changed]
+
+
+def _create_empty(con, source: Source) -> None:
+    """Downstream models and checks find the table, empty, instead of failing on a missing relation."""
+    example = DeliveredFile(path=Path(source.example), relpath=source.example, checksum="")
+    empty = pl.DataFrame(
+        schema={ROW: pl.Int64, **dict.fromkeys(source.required, pl.String), MALFORMED: pl.Boolean}
+    )
+    frame = source.prepare(empty, example).with_columns(
+        *first_failure(source.rules),
+        pl.lit(None, pl.String).alias("_source_file"),
+        pl.lit(None, pl.String).alias("_source_checksum"),
+        pl.col(ROW).alias("_source_row"),
+        pl.lit(None, pl.Datetime).alias("_loaded_at"),
+    )
+    landed, _ = split(frame, source, source.required, source.table)
+    store.replace_files(con, source.table, [], landed, _empty_quarantine(), _empty_ledger(), source.hashed)
 
 
 def _shared_columns(judged: list[pl.DataFrame]) -> list[str]:

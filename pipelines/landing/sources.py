@@ -92,6 +92,7 @@ class Source:
     prepare: Callable[[pl.DataFrame, DeliveredFile], pl.DataFrame]
     rules: list[Rule]
     output: list[str]
+    example: str = ""  # a file name of this source, used to shape the empty table
     key: list[str] = field(default_factory=list)
     hashed: dict[str, tuple[str, str]] = field(default_factory=dict)  # hash column -> (value, valid flag)
 
@@ -192,6 +193,7 @@ HOUSEHOLD_RULES = [
 
 BDT_HOUSEHOLDS = Source(
     table="bdt_households",
+    example="bdt/BDT2015_RT_1806.csv",
     description="BDT 2015 households (RT), one row per household, BPS region codes with the Kemendagri "
     "crosswalk. Cleartext names and addresses: raw schema only.",
     folder="bdt",
@@ -246,6 +248,7 @@ def _prepare_individuals(frame: pl.DataFrame, _: DeliveredFile) -> pl.DataFrame:
 
 BDT_INDIVIDUALS = Source(
     table="bdt_individuals",
+    example="bdt/BDT2015_ART_1806.csv",
     description="BDT 2015 individuals (ART), one row per person; NIK and KK repaired where certain, flagged "
     "invalid where not, with keyed hashes for joins. Cleartext identity: raw schema only.",
     folder="bdt",
@@ -303,6 +306,7 @@ def _prepare_ikd(frame: pl.DataFrame, f: DeliveredFile) -> pl.DataFrame:
 
 BDT_IKD = Source(
     table="ikd",
+    example="ikd/IKD_2014.csv",
     description="Indeks Kemajuan Desa: one row per desa and scoring round, class names made canonical.",
     folder="ikd",
     file_pattern=r"ikd/IKD_(?P<year>\d{4})\.csv",
@@ -372,6 +376,7 @@ def _prepare_interventions(frame: pl.DataFrame, f: DeliveredFile) -> pl.DataFram
 
 INTERVENTIONS = Source(
     table="interventions",
+    example="interventions/2016/example.csv",
     description="Intervention deliveries reported by agencies (OPD, kab/kota), one row per delivery; "
     "funding source made canonical, beneficiary NIK hashed, deliveries to deceased BDT members flagged.",
     folder="interventions",
@@ -451,6 +456,7 @@ def _prepare_population(frame: pl.DataFrame, f: DeliveredFile) -> pl.DataFrame:
 
 POPULATION = Source(
     table="population",
+    example="population/penduduk_desa_2016.csv",
     description="Dukcapil population and family counts per desa and year: the denominators of rates.",
     folder="population",
     file_pattern=r"population/penduduk_desa_(?P<year>\d{4})\.csv",

@@ -24,10 +24,15 @@ create table if not exists raw.file_ledger (
 )"""
 
 
+def run(con: duckdb.DuckDBPyConnection, sql: str, params: list | None = None) -> None:
+    """Execute and drain: DuckDB 2 refuses new work while a result is unconsumed."""
+    con.execute(sql, params or []).fetchall()
+
+
 def ensure_schema(con: duckdb.DuckDBPyConnection) -> None:
-    con.execute("create schema if not exists raw")
-    con.execute(QUARANTINE_DDL)
-    con.execute(LEDGER_DDL)
+    run(con, "create schema if not exists raw")
+    run(con, QUARANTINE_DDL)
+    run(con, LEDGER_DDL)
 
 
 def ledger(con: duckdb.DuckDBPyConnection, table: str) -> dict[str, str]:
@@ -80,30 +85,29 @@ def replace_files(
     con.register("_quarantined", quarantined.to_arrow())
     con.register("_ledger", ledger_rows.to_arrow())
     try:
-        con.execute("begin transaction")
-        new_columns = con.execute(f"select * {hash_select} from _landed limit 0").description
-        names = [d[0] for d in new_columns]
+        run(con, "begin transaction")
+        names = con.sql(f"select * {hash_select} from _landed limit 0").columns
         if table_columns(con, table) not in (None, names):
             # The table's shape changed with the code: every file is being re-landed, start afresh.
-            con.execute(f"drop table raw.{table}")
-        con.execute(f"create table if not exists raw.{table} as select * {hash_select} from _landed limit 0")
-        con.execute(
-            f"delete from raw.{table} where list_contains(?::varchar[], _source_file)", [replaced_files]
-        )
-        con.execute(f"insert into raw.{table} by name select * {hash_select} from _landed")
-        con.execute(
+            run(con, f"drop table raw.{table}")
+        run(con, f"create table if not exists raw.{table} as select * {hash_select} from _landed limit 0")
+        run(con, f"delete from raw.{table} where list_contains(?::varchar[], _source_file)", [replaced_files])
+        run(con, f"insert into raw.{table} by name select * {hash_select} from _landed")
+        run(
+            con,
             "delete from raw.quarantine where table_name = ? and list_contains(?::varchar[], source_file)",
             [table, replaced_files],
         )
-        con.execute("insert into raw.quarantine by name select * from _quarantined")
-        con.execute(
+        run(con, "insert into raw.quarantine by name select * from _quarantined")
+        run(
+            con,
             "delete from raw.file_ledger where table_name = ? and list_contains(?::varchar[], source_file)",
             [table, replaced_files],
         )
-        con.execute("insert into raw.file_ledger by name select * from _ledger")
-        con.execute("commit")
+        run(con, "insert into raw.file_ledger by name select * from _ledger")
+        run(con, "commit")
     except Exception:
-        con.execute("rollback")
+        run(con, "rollback")
         raise
     finally:
         for name in ("_landed", "_quarantined", "_ledger"):
@@ -114,15 +118,16 @@ def flag_deceased_beneficiaries(con: duckdb.DuckDBPyConnection) -> int:
     """Deliveries to a BDT member recorded as deceased: landed, flagged. Re-derived every run from the BDT."""
     if table_columns(con, "bdt_individuals") is None or table_columns(con, "interventions") is None:
         return 0
-    con.execute(
+    run(
+        con,
         """
         update raw.interventions as i
         set flag_deceased_beneficiary = i.nik_hash is not null and i.nik_hash in (
             select nik_hash from raw.bdt_individuals where sta_keberadaan_art = 2 and nik_hash is not null
         )
-        """
+        """,
     )
-    return con.execute("select count(*) from raw.interventions where flag_deceased_beneficiary").fetchone()[0]
+    return con.execute("select count(*) from raw.interventions where flag_deceased_beneficiary").fetchall()[0][0]
 
 
 def file_figures(con: duckdb.DuckDBPyConnection, table: str) -> pl.DataFrame:
