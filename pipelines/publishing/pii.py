@@ -1,0 +1,68 @@
+"""The last line of defence against personal data in the BI publication.
+
+The marts are aggregates and should never carry NIK, KK numbers, names or addresses (UU 27/2022; dashboards
+need counts, not names). dbt owns that, but a mistake there (a join that drags `nama_krt` along, a debug
+column) would otherwise reach every BI tool the same night. So publishing refuses a table whose column names
+look personal or whose text values contain a NIK/KK-like 16-digit number; the run fails and the previous
+publication stays in place.
+"""
+
+import re
+
+import duckdb
+
+# Column names that hold personal identifiers in this project's sources (see docs/architecture.md), exact.
+FORBIDDEN_COLUMNS = frozenset(
+    {
+        "nik",
+        "nik_hash",
+        "nokk",
+        "nokk_hash",
+        "no_kk",
+        "nomor_kk",
+        "nama",
+        "nama_krt",
+        "nama_art",
+        "nama_penerima",
+        "alamat",
+        "tmplahir",
+        "tgllahir",
+        "tanggal_lahir",
+        "idbdt",
+        "idartbdt",
+    }
+)
+# ... and prefixes of them (`nik_valid` says nothing personal, but `nik_raw` or `alamat_lengkap` would).
+FORBIDDEN_PREFIXES = ("nik_raw", "nokk_raw", "alamat", "tgllahir", "tmplahir")
+
+# A run of exactly 16 digits, not part of a longer number or code: what a NIK or a KK number looks like, also
+# behind spreadsheet damage such as a leading apostrophe.
+NIK_LIKE_SQL = r"(^|[^0-9])[0-9]{16}([^0-9]|$)"
+NIK_LIKE = re.compile(NIK_LIKE_SQL)
+
+
+def forbidden_column(name: str) -> bool:
+    n = name.lower()
+    return n in FORBIDDEN_COLUMNS or n.startswith(FORBIDDEN_PREFIXES)
+
+
+def find_personal_data(con: duckdb.DuckDBPyConnection, schema: str, tables: list[str]) -> list[str]:
+    """Problems found in `schema.<table>` for each table: personal-looking columns, NIK-like values."""
+    problems: list[str] = []
+    for table in tables:
+        cols = con.execute(
+            "select column_name, data_type from information_schema.columns "
+            "where table_schema = ? and table_name = ? order by ordinal_position",
+            [schema, table],
+        ).fetchall()
+        for name, dtype in cols:
+            if forbidden_column(name):
+                problems.append(f"{table}.{name}: column name looks like personal data")
+            if dtype == "VARCHAR":
+                n = con.execute(
+                    f'select count(*) from {schema}."{table}" where regexp_matches("{name}", ?)',
+                    [NIK_LIKE_SQL],
+                ).fetchone()[0]
+                if n:
+                    problems.append(f"{table}.{name}: {n} value(s) look like a NIK or KK number")
+    return problems
