@@ -84,13 +84,16 @@ def check_header(header: list[str], required: list[str], relpath: str) -> None:
 
 def _split_fields(lines: pl.Series, sep: str) -> pl.Series:
     """Split on the delimiter; the rare line with quotes goes through the csv module to honour them."""
-    fields = lines.str.split(sep)
-    quoted = lines.str.contains('"', literal=True)
-    if quoted.any():
-        idx = quoted.arg_true().to_list()
-        parsed = [next(csv.reader([line], delimiter=sep)) for line in lines.gather(idx).to_list()]
-        fields = fields.scatter(idx, pl.Series(parsed, dtype=pl.List(pl.String)))
-    return fields
+    frame = pl.DataFrame({"line": lines}).with_row_index("_i")
+    frame = frame.with_columns(pl.col("line").str.split(sep).alias("_fields"))
+    quoted = frame.filter(pl.col("line").str.contains('"', literal=True))
+    if quoted.height:
+        parsed = [next(csv.reader([line], delimiter=sep)) for line in quoted["line"].to_list()]
+        fixes = pl.DataFrame({"_i": quoted["_i"], "_parsed": pl.Series(parsed, dtype=pl.List(pl.String))})
+        frame = frame.join(fixes, on="_i", how="left", maintain_order="left").with_columns(
+            pl.coalesce("_parsed", "_fields").alias("_fields")
+        )
+    return frame["_fields"]
 
 
 def read_delimited(path: Path, relpath: str, required: list[str]) -> pl.DataFrame:
@@ -141,7 +144,7 @@ def read_xlsx(path: Path, relpath: str, required: list[str]) -> pl.DataFrame:
         raise UnreadableFileError(relpath, "the first sheet is empty", required)
     sheet = sheet.select(pl.all().cast(pl.String).str.strip_chars())
     non_blank = sheet.select(pl.any_horizontal(pl.all().is_not_null() & (pl.all() != ""))).to_series()
-    header_at = non_blank.arg_true()[0]
+    header_at = _header_row(sheet, non_blank, required)
     header = normalise_header([v or "" for v in sheet.row(header_at)])
     check_header(header, required, relpath)
     body = sheet.slice(header_at + 1).with_row_index(ROW, offset=1).filter(non_blank.slice(header_at + 1))
@@ -149,6 +152,16 @@ def read_xlsx(path: Path, relpath: str, required: list[str]) -> pl.DataFrame:
     frame = pl.DataFrame({ROW: body[ROW].cast(pl.Int64), "_f": fields["_f"]})
     framed = _fields_to_columns(frame, header)
     return framed.with_columns(pl.lit(False).alias(MALFORMED))
+
+
+def _header_row(sheet: pl.DataFrame, non_blank: pl.Series, required: list[str], look: int = 20) -> int:
+    """The first non-empty row, or, where agencies put a report title above the table, the first of the
+    top rows that names an expected column."""
+    candidates = non_blank.arg_true().head(look).to_list()
+    for i in candidates:
+        if set(normalise_header([v or "" for v in sheet.row(i)])) & set(required):
+            return i
+    return candidates[0]
 
 
 def read_file(f: DeliveredFile, required: list[str]) -> pl.DataFrame:

@@ -127,7 +127,9 @@ def flag_deceased_beneficiaries(con: duckdb.DuckDBPyConnection) -> int:
         )
         """,
     )
-    return con.execute("select count(*) from raw.interventions where flag_deceased_beneficiary").fetchall()[0][0]
+    return con.execute("select count(*) from raw.interventions where flag_deceased_beneficiary").fetchall()[
+        0
+    ][0]
 
 
 def file_figures(con: duckdb.DuckDBPyConnection, table: str) -> pl.DataFrame:
