@@ -1,0 +1,88 @@
+-- RESTRICTED: by name and address. The decile-I and II households with an unmet need, one row per
+-- reporting year, household and sector, for the agencies that act on them. Reads the cleartext head's name,
+-- address and KK number straight from the landed source (never through staging); built in schema
+-- restricted, never published with the BI marts.
+with
+
+gaps as (
+    select * from {{ ref('int_coverage__household_sectors') }}
+    where is_in_need
+        and not is_reached
+        and decile in (1, 2)
+),
+
+households as (
+    select * from {{ ref('int_bdt__households') }}
+),
+
+named as (
+    select
+        idbdt,
+        nama_krt,
+        alamat,
+        nokk,
+    from {{ source('bdt', 'bdt_households') }}
+),
+
+regions as (
+    select * from {{ ref('int_regions') }}
+    where region_level = 'desa'
+),
+
+kabupaten as (
+    select * from {{ ref('int_regions') }}
+    where region_level = 'kabupaten'
+),
+
+kecamatan as (
+    select * from {{ ref('int_regions') }}
+    where region_level = 'kecamatan'
+),
+
+answering as (
+    select
+        sector,
+        list(kode_program order by kode_program) as answering_programmes,
+    from {{ ref('programme_catalogue') }}
+    group by sector
+),
+
+final as (
+    select
+        gaps.reporting_year,
+        gaps.kabupaten_kemendagri_code,
+        kabupaten.bps_code as kabupaten_bps_code,
+        kabupaten.region_name as kabupaten_name,
+        gaps.kecamatan_kemendagri_code,
+        kecamatan.bps_code as kecamatan_bps_code,
+        kecamatan.region_name as kecamatan_name,
+        gaps.desa_kemendagri_code,
+        households.bps_desa_code as desa_bps_code,
+        regions.region_name as desa_name,
+        gaps.idbdt,
+        named.nama_krt,
+        named.alamat,
+        named.nokk,
+        households.decile,
+        households.percentile,
+        households.members_present,
+        gaps.sector,
+        gaps.need_codes,
+        gaps.members_in_need,
+        answering.answering_programmes,
+    from gaps
+    inner join households
+        on gaps.idbdt = households.idbdt
+    inner join named
+        on gaps.idbdt = named.idbdt
+    left join regions
+        on gaps.desa_kemendagri_code = regions.kemendagri_code
+    left join kecamatan
+        on gaps.kecamatan_kemendagri_code = kecamatan.kemendagri_code
+    left join kabupaten
+        on gaps.kabupaten_kemendagri_code = kabupaten.kemendagri_code
+    left join answering
+        on gaps.sector = answering.sector
+)
+
+select * from final

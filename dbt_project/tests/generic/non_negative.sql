@@ -1,0 +1,8 @@
+{#- Fails with each row where the column is negative. -#}
+{% test non_negative(model, column_name) %}
+
+select {{ column_name }}
+from {{ model }}
+where {{ column_name }} < 0
+
+{% endtest %}
