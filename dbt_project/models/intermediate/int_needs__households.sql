@@ -45,7 +45,7 @@ household_matches as (
         and (rules.fasbab_codes is null or list_contains(rules.fasbab_codes, households.fasbab))
         and (
             rules.max_floor_m2_per_person is null
-            or (households.jumlah_art > 0 and households.luas_lantai / households.jumlah_art < rules.max_floor_m2_per_person)
+            or households.luas_lantai / greatest(coalesce(households.jumlah_art, 1), 1) < rules.max_floor_m2_per_person
         )
 ),
 

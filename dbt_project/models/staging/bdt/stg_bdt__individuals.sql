@@ -1,5 +1,6 @@
--- Cleartext nik, nokk, nama, tmplahir and tgllahir stay in schema raw. The birth date is reduced to its
--- year (all that the age at a reporting year needs); NIK and KK numbers are exposed as hashes only.
+-- Cleartext nik, nokk, nama, tmplahir and tgllahir (and the *_raw spellings) stay in schema raw. The birth
+-- date is reduced to what the age on the reference day of a reporting year needs (its year, and whether the
+-- birthday falls after the reference day); NIK and KK numbers are exposed as hashes only.
 with
 
 source as (
@@ -16,6 +17,8 @@ renamed as (
         nokk_valid,
         jnskel,
         year(tgllahir) as birth_year,
+        (month(tgllahir), day(tgllahir))
+            > ({{ var('age_reference_month') }}, {{ var('age_reference_day') }}) as birthday_after_reference_day,
         umur as age_at_enumeration,
         hub_krt,
         sta_kawin,
