@@ -416,15 +416,18 @@ def publish_bi_marts(
         build.mkdir()
         progress("build_started")
 
-        tables = _build_release(warehouse, build, version, published_at, run_id, marts)
-        manifest = _manifest(version, published_at, run_id, tables, build)
-        fsutil.write_text_atomic(
-            build / MANIFEST_FILE, json.dumps(manifest, indent=2, ensure_ascii=False) + "\n"
-        )
-        fsutil.write_text_atomic(build / README_FILE, render_readme(manifest))
-        for p in build.iterdir():
-            os.chmod(p, 0o444)
-        fsutil.fsync_dir(build)
+        try:
+            tables = _build_release(warehouse, build, version, published_at, run_id, marts)
+            manifest = _manifest(version, published_at, run_id, tables, build)
+            text = json.dumps(manifest, indent=2, ensure_ascii=False) + "\n"
+            fsutil.write_text_atomic(build / MANIFEST_FILE, text)
+            fsutil.write_text_atomic(build / README_FILE, render_readme(manifest))
+            for p in build.iterdir():
+                os.chmod(p, 0o444)
+            fsutil.fsync_dir(build)
+        except BaseException:
+            shutil.rmtree(build, ignore_errors=True)  # nothing points at it; a kill leaves it to the next run
+            raise
         progress("release_built")
 
         os.rename(build, final)

@@ -35,9 +35,9 @@ FORBIDDEN_COLUMNS = frozenset(
 # ... and prefixes of them (`nik_valid` says nothing personal, but `nik_raw` or `alamat_lengkap` would).
 FORBIDDEN_PREFIXES = ("nik_raw", "nokk_raw", "alamat", "tgllahir", "tmplahir")
 
-# A run of exactly 16 digits, not part of a longer number or code: what a NIK or a KK number looks like, also
-# behind spreadsheet damage such as a leading apostrophe.
-NIK_LIKE_SQL = r"(^|[^0-9])[0-9]{16}([^0-9]|$)"
+# A run of exactly 16 digits standing alone (not inside a longer number, a code or a hex id such as a sha256
+# or a run id): what a NIK or a KK number looks like, also behind a leading apostrophe or `NIK: `.
+NIK_LIKE_SQL = r"(^|[^0-9A-Za-z])[0-9]{16}([^0-9A-Za-z]|$)"
 NIK_LIKE = re.compile(NIK_LIKE_SQL)
 
 
@@ -65,4 +65,78 @@ def find_personal_data(con: duckdb.DuckDBPyConnection, schema: str, tables: list
                 ).fetchone()[0]
                 if n:
                     problems.append(f"{table}.{name}: {n} value(s) look like a NIK or KK number")
+    return problems
+
+
+def _needle_table(con: duckdb.DuckDBPyConnection, needles: list[str]) -> None:
+    cleaned = sorted({" ".join(n.split()).lower() for n in needles if n and n.strip()})
+    con.execute("create or replace temp table _needles (s varchar, multiword boolean)")
+    if cleaned:
+        con.executemany("insert into _needles values (?, ?)", [(n, " " in n) for n in cleaned])
+
+
+def _scan_relation(con: duckdb.DuckDBPyConnection, label: str, relation: str) -> list[str]:
+    problems: list[str] = []
+    cols = con.execute(f"describe select * from {relation}").fetchall()
+    for name, dtype, *_ in cols:
+        if forbidden_column(name):
+            problems.append(f"{label}: column {name!r} looks like personal data")
+        if dtype != "VARCHAR":
+            continue
+        col = '"' + name.replace('"', '""') + '"'
+        n = con.execute(
+            f"select count(*) from {relation} where regexp_matches({col}, ?)", [NIK_LIKE_SQL]
+        ).fetchone()[0]
+        if n:
+            problems.append(f"{label}.{name}: {n} NIK/KK-like value(s)")
+        hits = con.execute(
+            f"with v as (select distinct lower(trim(regexp_replace({col}, '\\s+', ' ', 'g'))) as s "
+            f"from {relation} where {col} is not null) "
+            "select v.s, n.s from v join _needles n on v.s = n.s or (n.multiword and contains(v.s, n.s)) "
+            "limit 5"
+        ).fetchall()
+        if hits:
+            problems.append(
+                f"{label}.{name}: values containing personal data from the source, e.g. {hits[:3]}"
+            )
+    return problems
+
+
+def scan_publication(marts_dir, needles: list[str]) -> list[str]:
+    """Scan every published file under `marts_dir` (all releases, every Parquet file and every table of
+    every serving DuckDB file) for personal-looking column names, NIK/KK-like values, and any of `needles`
+    (names and addresses from the source): a value equal to a needle, or containing a multi-word one.
+    Returns the problems found (empty: clean). An audit tool, and what the PII tests assert on.
+    """
+    from pathlib import Path
+
+    marts_dir = Path(marts_dir)
+    con = duckdb.connect()
+    problems: list[str] = []
+    try:
+        _needle_table(con, needles)
+        files = sorted(p for p in marts_dir.rglob("*") if p.is_file() and not p.is_symlink())
+        for i, path in enumerate(files):
+            rel = path.relative_to(marts_dir).as_posix()
+            if path.suffix == ".parquet":
+                lit = "'" + str(path).replace("'", "''") + "'"
+                problems += _scan_relation(con, rel, f"read_parquet({lit})")
+            elif path.suffix == ".duckdb":
+                lit = "'" + str(path).replace("'", "''") + "'"
+                con.execute(f"attach {lit} as scan{i} (read_only)")
+                tables = con.execute(
+                    "select schema_name, table_name from duckdb_tables() where database_name = ?",
+                    [f"scan{i}"],
+                ).fetchall()
+                for schema, table in tables:
+                    problems += _scan_relation(
+                        con, f"{rel}:{schema}.{table}", f'scan{i}."{schema}"."{table}"'
+                    )
+                con.execute(f"detach scan{i}")
+            elif path.suffix in (".json", ".md"):
+                text = path.read_text(encoding="utf-8", errors="replace")
+                if NIK_LIKE.search(text):
+                    problems.append(f"{rel}: NIK/KK-like number in the text")
+    finally:
+        con.close()
     return problems
