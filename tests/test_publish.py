@@ -388,3 +388,20 @@ def test_restricted_lists_from_bps_codes_and_emptied_kab(data_dir: Path) -> None
     assert out["lists"]["1803"]["rows"] == 0
     assert sorted(out["lists"]) == ["1801", "1802", "1803", "1871", "unassigned"]
     assert not list(restricted.glob(".build-*"))
+
+
+def test_cli_summary_lists_files_rows_and_version(data_dir: Path, capsys: pytest.CaptureFixture) -> None:
+    from pipelines import cli
+
+    assert cli.main(["summary"]) == 1  # nothing published yet: says so
+    assert "Nothing published yet" in capsys.readouterr().out
+    write_warehouse(3)
+    pub = publish_bi_marts(run_id="gen3")
+    publish_restricted_lists(run_id="gen3")
+    assert cli.main(["summary"]) == 0
+    out = capsys.readouterr().out
+    assert str(data_dir / "marts") in out and pub.version in out
+    for m in MARTS:
+        assert f"{m}.parquet" in out and f"{mart_rows(m, 3):,} rows" in out
+    assert "make ui" in out and "README.md" in out
+    assert "Siti" not in out and "Rahmawati" not in out  # no names on the console

@@ -38,6 +38,13 @@ Consistency, and its limits
   set, resolve `current` once and read from that folder (`releases/<version>/`, see
   `pipelines.publishing.reader.pinned_release`) or use `marts.duckdb`. Every table carries the column
   `published_version`, so a reader can always check.
+* A reader that opens the same stable name twice during one read can fail if the switch lands between its
+  two opens: DuckDB's `read_parquet(path)` opens at bind and again at scan, pyarrow's `read_table(path)` (and
+  pandas) reads the footer and then the data. It then pairs one file's footer with the other's pages and
+  raises an error (the concurrent-reader test retries those and checks that no read ever returned data
+  inconsistent with its own version stamp). The window is milliseconds once a night; a retry reads the new
+  version. Readers that want no retry read the pinned release, `marts.duckdb`, or open the file once
+  (`pq.read_table(open(path, "rb"))`).
 * The last `keep` releases stay on disk (default 3, `TKPK_KEEP_RELEASES`), so a reader that pinned a release
   has at least two further publications' time to finish; files it already opened stay readable after pruning.
 

@@ -59,7 +59,11 @@ def render_readme(manifest: dict) -> str:
     w(
         f"- **`{SERVING_FILE}`**: one connection sees one version, all tables agreeing. A connection opened "
         "before a refresh keeps seeing the old version until it reconnects.\n"
-        "- **One Parquet file** is always one whole version.\n"
+        "- **One Parquet file** is always one whole version. A tool that opens the same path twice during "
+        "one read (DuckDB `read_parquet`, pyarrow/pandas `read_parquet(path)`) can get an error if the "
+        "nightly switch lands in the milliseconds between its two opens: run the query again. To avoid "
+        "even that, read `releases/<version>/` (below), or open the file once in Python "
+        "(`pq.read_table(open(path, 'rb'))`).\n"
         "- **Several Parquet files** opened one after another by their top-level names can come from two "
         "versions if a refresh lands in between. For a consistent set, read them from the folder "
         "`current` points to (`releases/<version>/`), or check that the "
@@ -105,10 +109,14 @@ def render_readme(manifest: dict) -> str:
     w(f"```yaml\nname: tkpk\ntype: duckdb\noptions:\n  filename: {serving}\n```\n")
     w("**Python**:")
     w(
-        "```python\nimport duckdb, polars as pl\n"
-        f"con = duckdb.connect({str(serving)!r}, read_only=True)\n"
+        "```python\nimport duckdb, os, polars as pl\n"
+        f"con = duckdb.connect({str(serving)!r}, read_only=True)  # one version while open\n"
         f"con.sql('select * from {first}').pl()\n"
-        f"pl.read_parquet({str(marts_dir / (first + '.parquet'))!r})\n```\n"
+        "# a consistent set of Parquet files: resolve `current` once, read from that release\n"
+        f"release = os.path.realpath({str(marts_dir / CURRENT)!r})\n"
+        f"pl.read_parquet(os.path.join(release, '{first}.parquet'))\n```\n"
+        "`pipelines.publishing.reader` does the same and checks it "
+        "(`python -m pipelines.publishing.reader` is a health check of the current publication).\n"
     )
     w("**A spreadsheet (Excel / Power BI, Power Query)**: Data > Get Data > From File > From Parquet, and")
     w(
