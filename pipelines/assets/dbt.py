@@ -1,4 +1,99 @@
-"""dbt models as Dagster assets (groups `staging`, `marts`). Filled in by the marts work."""
+"""dbt models as Dagster assets: one lineage graph from the raw tables to the marts.
 
-dbt_assets_list: list = []
-dbt_resources: dict = {}
+- Sources are the landing's assets: each dbt source table carries `meta.dagster.asset_key: ["raw", <table>]`.
+- Models get keys `[<layer>, <model>]` (layer = staging, intermediate, marts, restricted: the folder under
+  models/ and the DuckDB schema); seeds get `["reference", <seed>]`.
+- Groups: staging and intermediate models and seeds in `staging`; marts and the restricted list in `marts`.
+- dbt tests become asset checks (dagster-dbt's default); descriptions come from the dbt yml files.
+
+The manifest is prepared at build time (`make manifest`, i.e. `dbt parse`, or the test fixtures), never when
+this module loads: loading it must stay cheap and must not need the warehouse.
+"""
+
+import shutil
+import sys
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+import dagster as dg
+from dagster_dbt import DagsterDbtTranslator, DbtCliResource, DbtProject, dbt_assets
+
+from pipelines import settings
+
+MODEL_LAYERS = ("staging", "intermediate", "marts", "restricted")
+MARTS_GROUP_LAYERS = ("marts", "restricted")
+# One fixed folder for the artifacts of runs started by Dagster, replaced by each run (dagster-dbt would
+# otherwise leave a target/<op>-<run id>-<uuid> folder per run behind).
+RUN_TARGET_DIR = "dagster_run"
+
+dbt_project = DbtProject(project_dir=settings.DBT_PROJECT_DIR)
+
+
+def dbt_executable() -> str:
+    """The dbt next to this Python (the project's venv), so a run works without the venv on PATH."""
+    beside = Path(sys.executable).parent / "dbt"
+    return str(beside) if beside.exists() else "dbt"
+
+
+def model_layer(dbt_resource_props: Mapping[str, Any]) -> str:
+    """The layer of a dbt model: its folder under models/ (fqn = [project, layer, ...])."""
+    fqn = dbt_resource_props.get("fqn") or []
+    if len(fqn) > 2 and fqn[1] in MODEL_LAYERS:
+        return fqn[1]
+    schema = (dbt_resource_props.get("config") or {}).get("schema") or dbt_resource_props.get("schema")
+    if schema in MODEL_LAYERS:
+        return schema
+    raise ValueError(
+        f"dbt model {dbt_resource_props.get('name')} is outside models/{{{','.join(MODEL_LAYERS)}}}"
+    )
+
+
+class TkpkDbtTranslator(DagsterDbtTranslator):
+    """Keys that read well and the two groups of the contract (docs/architecture.md)."""
+
+    def get_asset_key(self, dbt_resource_props: Mapping[str, Any]) -> dg.AssetKey:
+        resource_type = dbt_resource_props["resource_type"]
+        if resource_type == "source":
+            return super().get_asset_key(dbt_resource_props)  # meta.dagster.asset_key: ["raw", table]
+        if resource_type == "seed":
+            return dg.AssetKey(["reference", dbt_resource_props["name"]])
+        return dg.AssetKey([model_layer(dbt_resource_props), dbt_resource_props["name"]])
+
+    def get_group_name(self, dbt_resource_props: Mapping[str, Any]) -> str | None:
+        if (
+            dbt_resource_props["resource_type"] == "model"
+            and model_layer(dbt_resource_props) in MARTS_GROUP_LAYERS
+        ):
+            return "marts"
+        return "staging"
+
+
+def _manifest_path() -> Path:
+    path = dbt_project.manifest_path
+    if not path.exists():
+        raise FileNotFoundError(
+            f"{path} is missing: prepare the dbt manifest first (`make manifest`, i.e. `cd dbt_project && dbt parse`)."
+        )
+    return path
+
+
+@dbt_assets(
+    manifest=_manifest_path(),
+    dagster_dbt_translator=TkpkDbtTranslator(),
+    project=dbt_project,
+    name="tkpk_dbt_models",
+)
+def tkpk_dbt_models(context: dg.AssetExecutionContext, dbt: DbtCliResource):
+    """`dbt build` of the selected models, seeds and tests (tests become asset checks)."""
+    target = Path(dbt_project.project_dir) / "target" / RUN_TARGET_DIR
+    shutil.rmtree(target, ignore_errors=True)
+    yield from dbt.cli(["build"], context=context, target_path=target).stream()
+
+
+dbt_assets_list: list = [tkpk_dbt_models]
+dbt_resources: dict = {
+    "dbt": DbtCliResource(
+        project_dir=dbt_project, profiles_dir=str(settings.DBT_PROJECT_DIR), dbt_executable=dbt_executable()
+    ),
+}
