@@ -105,13 +105,16 @@ def _ikd(con: duckdb.DuckDBPyConnection) -> None:
 
 
 def _population(con: duckdb.DuckDBPyConnection) -> None:
+    """Dukcapil counts: the BDT (poorest 40%) is about a third of a desa's people, never more."""
     con.execute(
         f"""create or replace table raw.population as
-        select 2017 as population_year, village_code as kode_desa, name as nama_desa,
-               1000 + {_h("village_code", "pend", 9000)} as jumlah_penduduk,
-               (1000 + {_h("village_code", "pend", 9000)}) // 4 as jumlah_kk,
+        with bdt as (select kemendagri_desa_code as kode_desa, sum(jumlah_art) as people
+                     from raw.bdt_households group by all)
+        select 2017 as population_year, w.village_code as kode_desa, w.name as nama_desa,
+               3 * coalesce(bdt.people, 0) + 500 + {_h("w.village_code", "pend", 2000)} as jumlah_penduduk,
+               (3 * coalesce(bdt.people, 0) + 500 + {_h("w.village_code", "pend", 2000)}) // 4 as jumlah_kk,
                {LINEAGE.format(row="1")}
-        from raw.wilayah_villages"""
+        from raw.wilayah_villages w left join bdt on bdt.kode_desa = w.village_code"""
     )
 
 
