@@ -59,39 +59,35 @@ def _belongs_to_sibling(source: Source, relpath: str) -> bool:
 
 def judge_file(source: Source, f: DeliveredFile, loaded_at) -> pl.DataFrame:
     """Read, type and judge one file: every row with its typed values, reason (null = lands) and message."""
-    frame = read_file(f, source.required)
-    frame = source.prepare(frame, f)
+    frame = source.prepare(read_file(f, source.required).lazy(), f)
     return frame.with_columns(
         *first_failure(source.rules),
         pl.lit(f.relpath).alias("_source_file"),
         pl.lit(f.checksum).alias("_source_checksum"),
         pl.col(ROW).alias("_source_row"),
         pl.lit(loaded_at).alias("_loaded_at"),
-    )
+    ).collect()
 
 
 def mark_duplicates(frame: pl.DataFrame, source: Source, already: pl.DataFrame | None) -> pl.DataFrame:
-    """The first occurrence of a key lands; later ones, and keys landed from untouched files, go to quarantine."""
+    """The first occurrence of a key lands; later ones, and keys landed from untouched files, go to quarantine.
+
+    `frame` is in delivery order (files by path, rows by number), so "first" is a plain first-distinct.
+    """
     if not source.key or frame.height == 0:
         return frame
-    keys = [TYPED + k for k in source.key]
     candidate = pl.col(REASON).is_null()
-    first = pl.struct(keys).is_first_distinct()
-    in_earlier = pl.lit(False)
+    keys = [TYPED + k for k in source.key]
+    key = pl.col(keys[0]) if len(keys) == 1 else pl.struct(keys)
+    seen_before = pl.lit(False)
     if already is not None and already.height:
-        marker = already.rename({k: TYPED + k for k in source.key}).with_columns(
-            pl.lit(True).alias("_landed_before")
-        )
-        frame = frame.join(marker, on=keys, how="left", maintain_order="left")
-        in_earlier = pl.col("_landed_before").fill_null(False)
-    ordered = frame.sort("_source_file", "_source_row", maintain_order=True)
-    valid = ordered.filter(candidate).with_columns((first & ~in_earlier).alias("_first"))
-    ordered = ordered.join(
-        valid.select("_source_file", "_source_row", "_first"), on=["_source_file", "_source_row"], how="left"
-    )
-    duplicate = candidate & ~pl.col("_first").fill_null(True)
+        already = already.rename({k: TYPED + k for k in source.key}).select(keys)
+        earlier = already.to_series() if len(keys) == 1 else already.select(pl.struct(keys)).to_series()
+        seen_before = key.is_in(earlier.implode())
+    valid_key = pl.when(candidate).then(key)
+    duplicate = candidate & (~valid_key.is_first_distinct() | seen_before)
     key_text = pl.concat_str([pl.col(k).cast(pl.String) for k in keys], separator="/")
-    return ordered.with_columns(
+    return frame.with_columns(
         pl.when(duplicate).then(pl.lit("duplicate_key")).otherwise(pl.col(REASON)).alias(REASON),
         pl.when(duplicate)
         .then(
@@ -181,12 +177,16 @@ def _create_empty(con, source: Source) -> None:
     empty = pl.DataFrame(
         schema={ROW: pl.Int64, **dict.fromkeys(source.required, pl.String), MALFORMED: pl.Boolean}
     )
-    frame = source.prepare(empty, example).with_columns(
-        *first_failure(source.rules),
-        pl.lit(None, pl.String).alias("_source_file"),
-        pl.lit(None, pl.String).alias("_source_checksum"),
-        pl.col(ROW).alias("_source_row"),
-        pl.lit(None, pl.Datetime).alias("_loaded_at"),
+    frame = (
+        source.prepare(empty.lazy(), example)
+        .with_columns(
+            *first_failure(source.rules),
+            pl.lit(None, pl.String).alias("_source_file"),
+            pl.lit(None, pl.String).alias("_source_checksum"),
+            pl.col(ROW).alias("_source_row"),
+            pl.lit(None, pl.Datetime).alias("_loaded_at"),
+        )
+        .collect()
     )
     landed, _ = split(frame, source, source.required, source.table)
     store.replace_files(con, source.table, [], landed, _empty_quarantine(), _empty_ledger(), source.hashed)

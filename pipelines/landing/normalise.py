@@ -10,9 +10,11 @@ EXCEL_EPOCH = pl.date(1899, 12, 30)
 
 
 def parse_int(col: str) -> pl.Expr:
-    """`12`, `12.0` (xlsx numbers) -> 12; anything else -> null."""
-    text = pl.col(col).str.replace(r"\.0+$", "")
-    return pl.when(text.str.contains(r"^-?\d+$")).then(text).cast(pl.Int64, strict=False)
+    """`12`, and `12.0` as spreadsheets write whole numbers -> 12; anything else -> null. Casts, no regex."""
+    whole = pl.col(col).cast(pl.Int64, strict=False)
+    as_float = pl.col(col).cast(pl.Float64, strict=False)
+    integral = pl.when(as_float == as_float.floor()).then(as_float).cast(pl.Int64, strict=False)
+    return pl.coalesce(whole, integral)
 
 
 def parse_decimal(col: str) -> pl.Expr:
@@ -69,41 +71,33 @@ def dotted_code(col: str, width: int) -> pl.Expr:
 
 def yes_no(col: str, yes: int, no: int) -> pl.Expr:
     """The coded pair of this column (1/2 or 3/4) -> boolean; anything else -> null."""
-    value = parse_int(col)
-    return pl.when(value == yes).then(True).when(value == no).then(False)
+    return pl.col(col).replace_strict({str(yes): True, str(no): False}, default=None, return_dtype=pl.Boolean)
 
 
-def _sixteen_digits(col: str) -> pl.Expr:
-    """The digits a spreadsheet left of a 16-digit number, repaired only where the repair is certain."""
-    text = pl.col(col).str.strip_chars().str.strip_chars_start("'`")
+def sixteen_digits(col: str) -> pl.Expr:
+    """The digits a spreadsheet left of a 16-digit number, repaired only where the repair is certain:
+    a leading apostrophe, spaces, dots or dashes between digit groups, a trailing `.0`, and scientific
+    notation whose mantissa still holds all 16 digits (`1.80101E+15` lost digits: never guessed)."""
+    text = pl.col(col).str.strip_chars_start("'`")
     sci = text.str.extract_groups(r"^(\d)[.,](\d+)[eE]\+?(\d+)$")
     mantissa = sci.struct.field("1") + sci.struct.field("2")
-    exponent = sci.struct.field("3").cast(pl.Int64, strict=False)
-    from_sci = pl.when((exponent == 15) & (mantissa.str.len_chars() == 16)).then(mantissa)
+    from_sci = pl.when((sci.struct.field("3") == "15") & (mantissa.str.len_bytes() == 16)).then(mantissa)
     plain = text.str.replace(r"\.0+$", "").str.replace_all(r"[\s.\-]", "")
-    return pl.when(sci.struct.field("1").is_not_null()).then(from_sci).otherwise(plain)
+    return pl.when(text.str.contains("[eE]")).then(from_sci).otherwise(plain)
 
 
-def clean_id_number(col: str) -> tuple[pl.Expr, pl.Expr]:
-    """NIK -> (16-digit text or null, valid flag).
-
-    Certain repairs only: a leading apostrophe, spaces, dots or dashes between digit groups, a trailing `.0`,
-    and scientific notation whose mantissa still holds all 16 digits. `1.80101E+15` lost digits: invalid,
-    never guessed. A valid NIK also has a plausible birth-date part (day 01-31 or 41-71, month 01-12).
-    """
-    candidate = _sixteen_digits(col)
-    day = candidate.str.slice(6, 2).cast(pl.Int64, strict=False)
-    month = candidate.str.slice(8, 2).cast(pl.Int64, strict=False)
-    valid = (
-        candidate.str.contains(r"^\d{16}$")
-        & (day.is_between(1, 31) | day.is_between(41, 71))
-        & month.is_between(1, 12)
-    ).fill_null(False)
-    return pl.when(valid).then(candidate), valid
+def nik_valid(candidate: str) -> pl.Expr:
+    """16 digits with a plausible birth-date part (day 01-31, or 41-71 for women; month 01-12)."""
+    digits = pl.col(candidate)
+    day = digits.str.slice(6, 2).cast(pl.Int64, strict=False)
+    month = digits.str.slice(8, 2).cast(pl.Int64, strict=False)
+    sixteen = (digits.str.len_bytes() == 16) & digits.str.contains(r"^\d{16}$")
+    return (sixteen & (day.is_between(1, 31) | day.is_between(41, 71)) & month.is_between(1, 12)).fill_null(
+        False
+    )
 
 
-def clean_kk_number(col: str) -> tuple[pl.Expr, pl.Expr]:
+def kk_valid(candidate: str) -> pl.Expr:
     """KK numbers have the NIK's length but an issue date inside: 16 digits is all that is required."""
-    candidate = _sixteen_digits(col)
-    valid = candidate.str.contains(r"^\d{16}$").fill_null(False)
-    return pl.when(valid).then(candidate), valid
+    digits = pl.col(candidate)
+    return ((digits.str.len_bytes() == 16) & digits.str.contains(r"^\d{16}$")).fill_null(False)

@@ -82,38 +82,72 @@ def check_header(header: list[str], required: list[str], relpath: str) -> None:
         raise UnreadableFileError(relpath, f"missing required columns: {', '.join(missing)}", required)
 
 
-def _split_fields(lines: pl.Series, sep: str) -> pl.Series:
-    """Split on the delimiter; the rare line with quotes goes through the csv module to honour them."""
-    frame = pl.DataFrame({"line": lines}).with_row_index("_i")
-    frame = frame.with_columns(pl.col("line").str.split(sep).alias("_fields"))
-    quoted = frame.filter(pl.col("line").str.contains('"', literal=True))
-    if quoted.height:
-        parsed = [next(csv.reader([line], delimiter=sep)) for line in quoted["line"].to_list()]
-        fixes = pl.DataFrame({"_i": quoted["_i"], "_parsed": pl.Series(parsed, dtype=pl.List(pl.String))})
-        frame = frame.join(fixes, on="_i", how="left", maintain_order="left").with_columns(
-            pl.coalesce("_parsed", "_fields").alias("_fields")
-        )
-    return frame["_fields"]
+def _header_line(data: bytes) -> tuple[int, bytes]:
+    """Blank lines before the header (spreadsheets leave them) and the header line itself."""
+    skipped, pos = 0, 0
+    while pos < len(data):
+        end = data.find(b"\n", pos)
+        end = len(data) if end < 0 else end
+        if data[pos:end].strip(b" \t\r;,"):
+            return skipped, data[pos:end].rstrip(b"\r")
+        skipped, pos = skipped + 1, end + 1
+    return skipped, b""
+
+
+def _as_utf8(data: bytes, relpath: str) -> bytes:
+    """UTF-8 bytes as they are; Windows-1252 (older BDT exports) re-encoded once."""
+    try:
+        data.decode("utf-8")
+        return data
+    except UnicodeDecodeError:
+        return decode(data, relpath).encode("utf-8")
+
+
+def _unique(header: list[str]) -> list[str]:
+    """Blank or repeated header cells get names that no rule reads."""
+    seen: set[str] = set()
+    out = []
+    for i, name in enumerate(header):
+        out.append(name if name and name not in seen else f"_extra_{i}")
+        seen.add(name)
+    return out
 
 
 def read_delimited(path: Path, relpath: str, required: list[str]) -> pl.DataFrame:
-    """All columns as stripped strings (empty -> null) plus the data-row number and a malformed flag."""
-    text = decode(path.read_bytes(), relpath)
-    lines = pl.Series("line", text.split("\n"), dtype=pl.String).str.strip_suffix("\r")
-    non_blank = lines.str.strip_chars(" \t;,").str.len_chars() > 0
-    if not non_blank.any():
-        raise UnreadableFileError(relpath, "the file has no rows, not even a header", required)
-    header_at = non_blank.arg_true()[0]
-    header_line = lines[header_at]
-    sep = ";" if header_line.count(";") > header_line.count(",") else ","
-    header = normalise_header(next(csv.reader([header_line], delimiter=sep)))
-    check_header(header, required, relpath)
+    """All columns as stripped strings (empty -> null), the data-row number and a malformed flag.
 
-    body = pl.DataFrame({"line": lines.slice(header_at + 1)}).with_row_index(ROW, offset=1)
-    body = body.filter(pl.col("line").str.strip_chars(" \t;,").str.len_chars() > 0)
-    fields = _split_fields(body["line"], sep)
-    frame = pl.DataFrame({ROW: body[ROW].cast(pl.Int64), "_f": fields})
-    return _fields_to_columns(frame, header)
+    Rows are numbered as in the file: the first line after the header is row 1; a blank line keeps its
+    number but is not a row. polars parses (quotes included); a second pass over the raw lines counts
+    delimiters so that a row with missing or extra fields is quarantined, not silently padded or cut.
+    """
+    data = path.read_bytes()
+    decode(data[:65536], relpath)  # empty or binary files fail here, with their name
+    if data.startswith(UTF8_BOM):
+        data = data[len(UTF8_BOM) :]
+    data = _as_utf8(data, relpath)
+    skipped, header_line = _header_line(data)
+    if not header_line:
+        raise UnreadableFileError(relpath, "the file has no rows, not even a header", required)
+    text_header = header_line.decode("utf-8")
+    sep = ";" if text_header.count(";") > text_header.count(",") else ","
+    header = _unique(normalise_header(next(csv.reader([text_header], delimiter=sep))))
+    check_header(header, required, relpath)
+    common = {"has_header": True, "skip_rows": skipped, "infer_schema": False}
+    frame = pl.read_csv(data, separator=sep, truncate_ragged_lines=True, new_columns=header, **common)
+    lines = pl.read_csv(data, separator="\x1f", quote_char=None, new_columns=["line"], **common)["line"]
+    fields = lines.str.count_matches(sep, literal=True) + 1
+    malformed = ((fields != len(header)) & ~lines.str.contains('"', literal=True)).fill_null(False)
+    names = [c for c in header if not c.startswith("_extra_")]
+    return (
+        frame.lazy()
+        .select(names)
+        .with_columns(pl.col(names).str.strip_chars())
+        .with_columns([pl.when(pl.col(c).str.len_bytes() > 0).then(pl.col(c)).alias(c) for c in names])
+        .with_columns(pl.int_range(1, pl.len() + 1, dtype=pl.Int64).alias(ROW), malformed.alias(MALFORMED))
+        .filter(~pl.all_horizontal(pl.col(names).is_null()))
+        .select(ROW, *names, MALFORMED)
+        .collect()
+    )
 
 
 def _fields_to_columns(frame: pl.DataFrame, header: list[str]) -> pl.DataFrame:

@@ -89,7 +89,7 @@ class Source:
     folder: str
     file_pattern: str  # regular expression on the path relative to the drop zone
     required: list[str]
-    prepare: Callable[[pl.DataFrame, DeliveredFile], pl.DataFrame]
+    prepare: Callable[[pl.LazyFrame, DeliveredFile], pl.LazyFrame]
     rules: list[Rule]
     output: list[str]
     example: str = ""  # a file name of this source, used to shape the empty table
@@ -112,13 +112,15 @@ def _yes_no(coding: dict[str, tuple[int, int]]) -> list[pl.Expr]:
     return [n.yes_no(c, yes, no).alias(TYPED + c) for c, (yes, no) in coding.items()]
 
 
-def _id_number(col: str, out: str, cleaner=n.clean_id_number) -> list[pl.Expr]:
-    value, valid = cleaner(col)
-    return [
-        value.alias(TYPED + out),
-        valid.alias(TYPED + out + "_valid"),
-        pl.col(col).alias(TYPED + out + "_raw"),
-    ]
+def with_id_number(frame: pl.LazyFrame, col: str, valid=n.nik_valid) -> pl.LazyFrame:
+    """`<col>` (16 digits or null), `<col>_valid` and `<col>_raw` as delivered; staged so each step runs once."""
+    candidate = "_candidate_" + col
+    frame = frame.with_columns(n.sixteen_digits(col).alias(candidate))
+    frame = frame.with_columns(valid(candidate).alias(TYPED + col + "_valid"))
+    return frame.with_columns(
+        pl.when(typed(col + "_valid")).then(pl.col(candidate)).alias(TYPED + col),
+        pl.col(col).alias(TYPED + col + "_raw"),
+    )
 
 
 def _malformed() -> Rule:
@@ -129,9 +131,9 @@ def _malformed() -> Rule:
     )
 
 
-def _lookup(frame: pl.DataFrame, lookup: pl.DataFrame, on: str, flag: str) -> pl.DataFrame:
+def _lookup(frame: pl.LazyFrame, lookup: pl.DataFrame, on: str, flag: str) -> pl.LazyFrame:
     """Left-join a reference and mark whether the code was found, keeping row order."""
-    found = lookup.with_columns(pl.lit(True).alias(flag))
+    found = lookup.lazy().with_columns(pl.lit(True).alias(flag))
     return frame.join(found, left_on=TYPED + on, right_on=on, how="left", maintain_order="left").with_columns(
         pl.col(flag).fill_null(False)
     )
@@ -148,14 +150,13 @@ HOUSEHOLD_REQUIRED = [
 ]  # fmt: skip
 
 
-def _prepare_households(frame: pl.DataFrame, _: DeliveredFile) -> pl.DataFrame:
+def _prepare_households(frame: pl.LazyFrame, _: DeliveredFile) -> pl.LazyFrame:
     frame = frame.with_columns(
         *_text(["idbdt", "nama_krt", "alamat"]),
         n.digits_code("kdprop", 2).alias(TYPED + "kdprop"),
         n.digits_code("kdkab", 2).alias(TYPED + "kdkab"),
         n.digits_code("kdkec", 3).alias(TYPED + "kdkec"),
         n.digits_code("kddesa", 3).alias(TYPED + "kddesa"),
-        *_id_number("nokk", "nokk", n.clean_kk_number),
         *_ints(HOUSEHOLD_INTS),
         n.parse_decimal("luas_lantai").alias(TYPED + "luas_lantai"),
         *_yes_no(YES_NO_HOUSEHOLD),
@@ -164,6 +165,7 @@ def _prepare_households(frame: pl.DataFrame, _: DeliveredFile) -> pl.DataFrame:
             TYPED + "bps_desa_code"
         )
     )
+    frame = with_id_number(frame, "nokk", n.kk_valid)
     frame = _lookup(frame, reference.bps_villages(), "bps_desa_code", "_region_found")
     return frame.rename({"kemendagri_desa_code": TYPED + "kemendagri_desa_code"})
 
@@ -232,13 +234,12 @@ PERSON_REQUIRED = [
 ]  # fmt: skip
 
 
-def _prepare_individuals(frame: pl.DataFrame, _: DeliveredFile) -> pl.DataFrame:
+def _prepare_individuals(frame: pl.LazyFrame, _: DeliveredFile) -> pl.LazyFrame:
     birth = n.parse_date("tgllahir")
     plausible = birth.is_between(date(1900, 1, 1), date(2015, 12, 31))
+    frame = with_id_number(with_id_number(frame, "nik"), "nokk", n.kk_valid)
     return frame.with_columns(
         *_text(["idartbdt", "idbdt", "nama", "tmplahir"]),
-        *_id_number("nik", "nik"),
-        *_id_number("nokk", "nokk", n.clean_kk_number),
         pl.when(plausible).then(birth).alias(TYPED + "tgllahir"),
         plausible.fill_null(False).alias(TYPED + "tgllahir_valid"),
         *_ints(PERSON_INTS),
@@ -289,7 +290,7 @@ BDT_INDIVIDUALS = Source(
 IKD_SCORES = ["aspek_1", "aspek_2", "aspek_3", "aspek_4", "aspek_5", "ikd"]
 
 
-def _prepare_ikd(frame: pl.DataFrame, f: DeliveredFile) -> pl.DataFrame:
+def _prepare_ikd(frame: pl.LazyFrame, f: DeliveredFile) -> pl.LazyFrame:
     year = int(BDT_IKD.matches(f.relpath)["year"])
     status_key = pl.col("status").str.to_lowercase().str.replace_all(r"\s+", " ").str.strip_chars()
     frame = frame.with_columns(
@@ -349,7 +350,7 @@ INTERVENTION_REQUIRED = [
 ]  # fmt: skip
 
 
-def _prepare_interventions(frame: pl.DataFrame, f: DeliveredFile) -> pl.DataFrame:
+def _prepare_interventions(frame: pl.LazyFrame, f: DeliveredFile) -> pl.LazyFrame:
     year = int(INTERVENTIONS.matches(f.relpath)["year"])
     funding_key = pl.col("sumber_dana").str.to_lowercase().str.replace_all(r"\s+", " ").str.strip_chars()
     frame = frame.with_columns(
@@ -359,14 +360,14 @@ def _prepare_interventions(frame: pl.DataFrame, f: DeliveredFile) -> pl.DataFram
         pl.col("sumber_dana").alias(TYPED + "sumber_dana_raw"),
         funding_key.alias("_funding_key"),
         n.dotted_code("kode_wilayah", 10).alias(TYPED + "kode_wilayah"),
-        *_id_number("nik", "nik"),
         n.parse_date("tanggal", allow_serial=True).alias(TYPED + "tanggal"),
         n.parse_rupiah("nilai_rp").alias(TYPED + "nilai_rp"),
     )
+    frame = with_id_number(frame, "nik")
     funding = reference.funding_spellings().rename({"sumber_dana": TYPED + "sumber_dana"})
-    frame = frame.join(funding, on="_funding_key", how="left", maintain_order="left")
+    frame = frame.join(funding.lazy(), on="_funding_key", how="left", maintain_order="left")
     frame = frame.join(
-        reference.programme_codes(), left_on=TYPED + "kode_program", right_on="kode_program", how="left",
+        reference.programme_codes().lazy(), left_on=TYPED + "kode_program", right_on="kode_program", how="left",
         maintain_order="left",
     )  # fmt: skip
     frame = _lookup(frame, reference.kemendagri_village_codes().rename({"kemendagri_desa_code": "kode_wilayah"}),
@@ -440,7 +441,7 @@ INTERVENTIONS = Source(
 # --- Population -------------------------------------------------------------------------------------------
 
 
-def _prepare_population(frame: pl.DataFrame, f: DeliveredFile) -> pl.DataFrame:
+def _prepare_population(frame: pl.LazyFrame, f: DeliveredFile) -> pl.LazyFrame:
     year = int(POPULATION.matches(f.relpath)["year"])
     frame = frame.with_columns(
         pl.lit(year, pl.Int64).alias(TYPED + "population_year"),
