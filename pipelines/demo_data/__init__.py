@@ -11,8 +11,10 @@
 - `_demo/truth/households.parquet`: `idbdt`, `bps_desa_code`, `kemendagri_desa_code`, `bps_kab_code`,
   `decile`, `members` (ART rows listed), `members_present` (= `Jumlah_ART`), `kota`;
 - `_demo/truth/deliveries.parquet`: per intervention row `file`, `row`, `kode_program`, `report_year`,
-  `target_level`, `true_idbdt` / `true_idartbdt` / `decile` (null outside the BDT), `outside_bdt`,
-  `deceased`, `meets_need` (the beneficiary met the programme's need rule, see `needs.py`).
+  `target_level`, `true_idbdt` (household), `true_idartbdt` (the person named on the row: the head for a
+  household delivery), `decile` (all three null outside the BDT), `outside_bdt`, `deceased` (an injected
+  delivery to a deceased member), `meets_need` (the beneficiary met the programme's need rule, see
+  `needs.py`).
 
 Same arguments, same bytes: every part draws from its own seeded stream, and `dirt_rate` changes only
 the dirt (the clean data underneath is identical). With `dirt_rate=0` nothing is injected at all.

@@ -135,7 +135,7 @@ def _interleave(df: pl.DataFrame, sources: np.ndarray, after: np.ndarray) -> pl.
     return pl.concat(pieces, rechunk=False)
 
 
-def _pick(rng: np.random.Generator, options: list[str], n: int) -> pl.Series:
+def pick(rng: np.random.Generator, options: list[str], n: int) -> pl.Series:
     return pl.Series(options, dtype=pl.String).gather(rng.integers(0, len(options), n))
 
 
@@ -159,7 +159,7 @@ def rt_injections(
             out.append(Injection(kind, rows, np.full(n, "IDBDT"), None))
         elif kind == "unknown_region":
             out.append(
-                Injection(kind, rows, np.full(n, "KDDESA"), _pick(rng, [f"9{i:02d}" for i in range(100)], n))
+                Injection(kind, rows, np.full(n, "KDDESA"), pick(rng, [f"9{i:02d}" for i in range(100)], n))
             )
         elif kind == "lost_leading_zero":
             kec = df["KDKEC"].gather(rows)
@@ -168,14 +168,14 @@ def rt_injections(
             current = pl.Series(np.where(use_kec, kec.to_numpy(), df["KDDESA"].gather(rows).to_numpy()))
             out.append(Injection(kind, rows, cols, current.str.strip_chars_start("0")))
         elif kind == "decile_out_of_range":
-            out.append(Injection(kind, rows, np.full(n, "status_kesejahteraan"), _pick(rng, ["0", "5"], n)))
+            out.append(Injection(kind, rows, np.full(n, "status_kesejahteraan"), pick(rng, ["0", "5"], n)))
         elif kind == "bad_yes_no":
             cols, values = _bad_yes_no(rng, rows, RT_YES_NO)
             out.append(Injection(kind, rows, cols, values))
         elif kind == "bad_number":
             cols = np.where(rng.random(n) < 0.5, "luas_lantai", "Jumlah_ART")
-            words = np.where(cols == "luas_lantai", _pick(rng, WORD_NUMBERS["luas_lantai"], n).to_numpy(),
-                             _pick(rng, WORD_NUMBERS["Jumlah_ART"], n).to_numpy())  # fmt: skip
+            words = np.where(cols == "luas_lantai", pick(rng, WORD_NUMBERS["luas_lantai"], n).to_numpy(),
+                             pick(rng, WORD_NUMBERS["Jumlah_ART"], n).to_numpy())  # fmt: skip
             out.append(Injection(kind, rows, cols, pl.Series(words)))
     return out
 
@@ -233,7 +233,7 @@ def ikd_injections(
         if kind == "duplicate_desa":
             out.append(Injection(kind, rows, np.full(n, "kode_desa_bps"), None))
         elif kind == "score_out_of_range":
-            out.append(Injection(kind, rows, np.full(n, "ikd"), _pick(rng, ["120.00", "-5.00"], n)))
+            out.append(Injection(kind, rows, np.full(n, "ikd"), pick(rng, ["120.00", "-5.00"], n)))
     return out
 
 

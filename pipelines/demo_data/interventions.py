@@ -56,9 +56,11 @@ class World:
 
 
 def world(scale: Scale, geo: Geography, hh: pl.DataFrame, people: pl.DataFrame, cat: pl.DataFrame) -> World:
+    """Bundle the truth with the lookups targeting uses for every programme."""
     size = hh["size"].to_numpy().astype(np.int64)
     heads = np.cumsum(size) - size
-    assert (people["hub_krt"].to_numpy()[heads] == HEAD).all()
+    if not (people["hub_krt"].to_numpy()[heads] == HEAD).all():
+        raise ValueError("each household's first member must be its head")
     kab = geo.desa["regency_code"].to_numpy()[hh["desa_idx"].to_numpy()]
     return World(
         scale=scale,
@@ -248,4 +250,4 @@ def _with_outsider_ids(d: pl.DataFrame, rng: np.random.Generator) -> pl.DataFram
         d["female"].to_numpy()[out],
         ids.OUTSIDER_SERIAL_START,
     )
-    return d.with_columns(nik_num=pl.Series(nik)).drop("kec_nik")
+    return d.with_columns(nik_num=pl.Series(nik)).drop("kec_nik", "female", "birth", "age2015")

@@ -131,7 +131,7 @@ def _dirty(d: pl.DataFrame, kind: str, at: np.ndarray, w: World, rng: np.random.
         return d.with_columns(kode_wilayah=_scatter(d, "kode_wilayah", at, fake))
     if kind == "unknown_funding_source":
         return d.with_columns(
-            sumber_dana=_scatter(d, "sumber_dana", at, dirt._pick(rng, dirt.UNKNOWN_FUNDING, n))
+            sumber_dana=_scatter(d, "sumber_dana", at, dirt.pick(rng, dirt.UNKNOWN_FUNDING, n))
         )
     if kind == "nik_scientific":
         return d.with_columns(nik=_scatter(d, "nik", at, dirt.scientific(d["nik"].gather(at))))
