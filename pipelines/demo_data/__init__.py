@@ -68,6 +68,7 @@ def generate(out: Path, scale: str = "tiny", seed: int = 2015, dirt_rate: float 
 def _deliveries(
     world: interventions.World, ags: list[agencies.Agency], idbdt: pl.Series, seed: int, rate: float
 ) -> pl.DataFrame:
+    """Deliveries of both years, assigned to files, spelled, with the intervention dirt in place."""
     d = interventions.synthesize(world, ags, seed)
     d = reports.assign(d, ags, world, idbdt)
     d = reports.spell_funding(d, agencies.funding_spellings(), seed)
@@ -77,6 +78,7 @@ def _deliveries(
 def _write_interventions(
     out: Path, d: pl.DataFrame, ags: list[agencies.Agency], seed: int, files: dict[str, int]
 ) -> pl.DataFrame:
+    """One file per agency and year, each in its own style; returns the dirt records."""
     blank_rows = {a.slug: a.blank_rows for a in ags}
     for (file,), rows in d.partition_by("file", as_dict=True, maintain_order=True).items():
         xlsx = file.endswith(".xlsx")
@@ -200,6 +202,7 @@ def _dirty_csv(
 def _write_ikd(
     out: Path, world: interventions.World, seed: int, rate: float, files: dict[str, int]
 ) -> pl.DataFrame:
+    """IKD_2014.csv with its dirt; returns the dirt records."""
     file = "ikd/IKD_2014.csv"
     frame = ikd.render(ikd.synthesize(world.geo, world.hh, seed), seed)
     rng = stream(seed, "dirt-ikd")
@@ -208,6 +211,7 @@ def _write_ikd(
 
 
 def _write_population(out: Path, world: interventions.World, seed: int, files: dict[str, int]) -> None:
+    """Population per desa for 2016 and 2017 (no dirt kinds are defined for it)."""
     for year, frame in population.synthesize(world.geo, world.hh, seed).items():
         file = f"population/penduduk_desa_{year}.csv"
         write_csv(frame, out / file)
@@ -215,6 +219,7 @@ def _write_population(out: Path, world: interventions.World, seed: int, files: d
 
 
 def _manifest(scale: str, seed: int, rate: float, files: dict[str, int], records: pl.DataFrame) -> dict:
+    """What was written: data rows per file and injected problems per kind (and per file type)."""
     by_type: dict[str, dict[str, int]] = {}
     for kind, file, n in records.group_by("kind", "file").len().sort("file", "kind").iter_rows():
         file_type = _file_type(file)
@@ -232,6 +237,7 @@ def _manifest(scale: str, seed: int, rate: float, files: dict[str, int], records
 
 
 def _file_type(file: str) -> str:
+    """rt, art, ikd or interventions: the dirt kinds of a file."""
     if file.startswith("bdt/"):
         return "rt" if "_RT_" in file else "art"
     return file.split("/")[0]
@@ -245,6 +251,7 @@ def _write_demo(
     idbdt: pl.Series,
     d: pl.DataFrame,
 ) -> None:
+    """`_demo/`: manifest, dirt records and the truth tables for later correctness tests."""
     demo = out / "_demo"
     (demo / "truth").mkdir(parents=True, exist_ok=True)
     write_json(manifest, demo / "manifest.json")

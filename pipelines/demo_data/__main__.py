@@ -9,6 +9,7 @@ from pipelines.demo_data import SCALES, generate
 
 
 def main(argv: list[str] | None = None) -> int:
+    """Generate, list what was written and say how long it took."""
     parser = argparse.ArgumentParser(prog="python -m pipelines.demo_data", description=__doc__)
     parser.add_argument("--scale", choices=sorted(SCALES), default="tiny")
     parser.add_argument("--seed", type=int, default=2015)

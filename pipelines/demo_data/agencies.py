@@ -22,6 +22,8 @@ XLSX_MAX_ROWS = 15_000  # xlsx writing is slow (~1 s per 15,000 rows): a bigger 
 
 @dataclass(frozen=True)
 class ProgrammeSize:
+    """Generator-side size of one programme (what the catalogue does not hold)."""
+
     volume: int  # deliveries in 2016 at province scale, all provincial agencies together
     amounts: tuple[int, ...]  # rupiah per delivery, one drawn per row (KIP: by school level)
     satuan: str
@@ -58,6 +60,8 @@ class Report:
 
 @dataclass(frozen=True)
 class Agency:
+    """One reporting agency: what it reports and how its files look."""
+
     slug: str  # file name stem
     opd: str
     reports: tuple[Report, ...]

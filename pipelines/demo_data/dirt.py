@@ -152,6 +152,7 @@ def _bad_yes_no(
 def rt_injections(
     df: pl.DataFrame, chosen: dict[str, np.ndarray], rng: np.random.Generator
 ) -> list[Injection]:
+    """Injections for one RT file; values derive from the row's own cells where the kind needs them."""
     out = []
     for kind, rows in chosen.items():
         n = len(rows)
@@ -188,6 +189,7 @@ def scientific(nik: pl.Series) -> pl.Series:
 def art_injections(
     df: pl.DataFrame, chosen: dict[str, np.ndarray], rng: np.random.Generator
 ) -> list[Injection]:
+    """Injections for one ART file; NIK kinds mangle the member's real NIK the way spreadsheets do."""
     out = []
     for kind, rows in chosen.items():
         n = len(rows)
@@ -227,6 +229,7 @@ def art_injections(
 def ikd_injections(
     df: pl.DataFrame, chosen: dict[str, np.ndarray], rng: np.random.Generator
 ) -> list[Injection]:
+    """Injections for the IKD file."""
     out = []
     for kind, rows in chosen.items():
         n = len(rows)

@@ -19,6 +19,8 @@ BDT_SHARE_PROVINCE = 0.40  # BDT people / Dukcapil population, province-wide (3.
 
 @dataclass(frozen=True)
 class Geography:
+    """The regions of one scale."""
+
     desa: pl.DataFrame  # every Kemendagri desa of the present kab/kota, sorted by village_code
     districts: pl.DataFrame  # all 228 Lampung kecamatan (for NIK prefixes of people born elsewhere)
     regencies: pl.DataFrame  # the present kab/kota

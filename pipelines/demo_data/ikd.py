@@ -43,7 +43,9 @@ def synthesize(geo: Geography, hh: pl.DataFrame, seed: int) -> pl.DataFrame:
         .agg(share1=(pl.col("decile") == 1).mean())
         .with_columns(pl.col("desa_idx").cast(pl.UInt32))
     )
-    desa = desa.join(share1, on="desa_idx", how="left").with_columns(pl.col("share1").fill_null(0.3))
+    desa = desa.join(share1, on="desa_idx", how="left", maintain_order="left").with_columns(
+        pl.col("share1").fill_null(0.3)
+    )
     n = desa.height
     dev = (
         -desa["z"].to_numpy()

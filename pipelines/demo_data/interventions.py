@@ -91,6 +91,7 @@ def synthesize(w: World, agencies: list[Agency], seed: int) -> pl.DataFrame:
 
 
 def _volume(w: World, agency: Agency, report: Report, year: int) -> int:
+    """Deliveries of one programme by one agency in one year at this scale (at least one)."""
     size = SIZES.get(report.kode_program, DEFAULT_SIZE)
     volume = size.volume * GROWTH[year] * w.scale.delivery_factor * report.share
     if agency.regency is not None:
@@ -140,6 +141,7 @@ def _deliver(
 
 
 def _narrower(w: World, code: str, person_level: bool) -> np.ndarray:
+    """Units a programme is meant for beyond its need rule (e.g. fishing gear for fishers)."""
     if code not in NARROWER or person_level:
         return np.ones(w.people.height if person_level else w.hh.height, dtype=bool)
     sectors = NARROWER[code]
@@ -149,6 +151,7 @@ def _narrower(w: World, code: str, person_level: bool) -> np.ndarray:
 
 
 def _inside_rows(w: World, persons: np.ndarray, meets: np.ndarray) -> pl.DataFrame:
+    """Delivery rows for BDT members (for household deliveries, the head)."""
     hh_idx = w.people["hh_idx"].to_numpy()[persons]
     desa_idx = w.hh["desa_idx"].to_numpy()[hh_idx]
     return pl.DataFrame(

@@ -55,6 +55,7 @@ def synthesize(hh: pl.DataFrame, geo: Geography, seed: int) -> tuple[pl.DataFram
 
 
 def _roles(rng: np.random.Generator, k: np.ndarray, h: dict[str, np.ndarray]) -> np.ndarray:
+    """Hub_KRT per member: head, spouse when present, then mostly children; grandchildren and in-laws only with older heads."""
     u = rng.random(len(k))
     old = h["head_age"] >= 48
     role = np.full(len(k), CHILD)
@@ -71,6 +72,7 @@ def _roles(rng: np.random.Generator, k: np.ndarray, h: dict[str, np.ndarray]) ->
 def _sex_and_age(
     rng: np.random.Generator, role: np.ndarray, h: dict[str, np.ndarray]
 ) -> tuple[np.ndarray, np.ndarray]:
+    """Sex and age at 1 July 2015, following the member's role and the head's age."""
     n = len(role)
     head_age = h["head_age"].astype(np.int64)
     u = rng.random(n)
@@ -113,6 +115,7 @@ def _birth_dates(rng: np.random.Generator, age: np.ndarray) -> np.ndarray:
 
 
 def _presence(rng: np.random.Generator, role: np.ndarray, age: np.ndarray) -> np.ndarray:
+    """Sta_keberadaan_art: the elderly die, young adults move out, babies and in-laws are new."""
     u = rng.random(len(role))
     p_dead = 0.006 + (age >= 60) * 0.06
     p_moved = p_dead + 0.015 + ((age >= 18) & (age <= 35)) * 0.05
@@ -203,6 +206,7 @@ def _school(rng: np.random.Generator, age: np.ndarray, q: np.ndarray) -> np.ndar
 
 
 def _working(rng: np.random.Generator, age: np.ndarray, female: np.ndarray, school: np.ndarray) -> np.ndarray:
+    """Sta_Bekerja: most working-age men, about half the women, few pupils."""
     p = np.select([age < 10, age < 15, age <= 64], [0.0, 0.03, np.where(female, 0.45, 0.88)], 0.4) * np.where(
         school == 1, 0.08, 1.0
     )

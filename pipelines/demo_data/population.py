@@ -38,6 +38,7 @@ def synthesize(geo: Geography, hh: pl.DataFrame, seed: int) -> dict[int, pl.Data
 
 
 def _frame(desa: pl.DataFrame, pop: np.ndarray, kk: np.ndarray) -> pl.DataFrame:
+    """One year's table as text."""
     return pl.DataFrame(
         {
             "kode_desa": desa["village_code"],

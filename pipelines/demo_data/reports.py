@@ -42,7 +42,8 @@ def assign(d: pl.DataFrame, agencies: list[Agency], w: World, idbdt: pl.Series) 
     kode = w.geo.desa["village_code"]
     hh = d["hh"].to_numpy()
     return (
-        d.join(files, on=["agency", "report_year"])
+        d.with_row_index("_seq")
+        .join(files, on=["agency", "report_year"], maintain_order="left")
         .with_columns(
             kode_wilayah=kode.gather(d["desa_idx"]),
             nik=pl.col("nik_num").cast(pl.String),
@@ -53,8 +54,9 @@ def assign(d: pl.DataFrame, agencies: list[Agency], w: World, idbdt: pl.Series) 
             dirt_kind=pl.lit(None, dtype=pl.String),
             dirt_column=pl.lit(None, dtype=pl.String),
         )
-        .sort("file", "kode_program", "kode_wilayah", "tanggal", "nik_num")
+        .sort("file", "kode_program", "kode_wilayah", "tanggal", "nik_num", "_seq")
         .with_columns(row=pl.int_range(1, pl.len() + 1).over("file"))
+        .drop("_seq")
     )
 
 
@@ -109,6 +111,7 @@ def _scatter(d: pl.DataFrame, column: str, at: np.ndarray, values: pl.Series) ->
 
 
 def _dirty(d: pl.DataFrame, kind: str, at: np.ndarray, w: World, rng: np.random.Generator) -> pl.DataFrame:
+    """Apply one kind to the given rows (positions in `d`) and mark them."""
     n = len(at)
     if n == 0:
         return d
@@ -176,6 +179,8 @@ def _deceased(d: pl.DataFrame, at: np.ndarray, w: World, rng: np.random.Generato
 
 @dataclass(frozen=True)
 class Style:
+    """How one agency writes its report file."""
+
     header: str  # lower | upper | title
     order: list[str]
     extra: str | None  # no | keterangan | None
@@ -187,6 +192,7 @@ class Style:
 
 
 def style_for(file: str, seed: int, xlsx: bool) -> Style:
+    """A file's style, drawn from its own stream (sheets never mix date formats in one column)."""
     rng = stream(seed, f"style-{file}")
     order = list(COLUMNS)
     if rng.random() < 0.6:
@@ -206,6 +212,7 @@ def style_for(file: str, seed: int, xlsx: bool) -> Style:
 
 
 def _thousands(col: str) -> pl.Expr:
+    """Rupiah with thousands dots (`1.500.000`), as Indonesian spreadsheets show them."""
     v = pl.col(col).abs()
     g = [(v // 10**e % 1000) for e in (9, 6, 3, 0)]
     p = [x.cast(pl.String).str.zfill(3) for x in g]

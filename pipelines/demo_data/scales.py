@@ -14,6 +14,8 @@ PROVINCE_PEOPLE = 3_206_269
 
 @dataclass(frozen=True)
 class Scale:
+    """One scale of the demo."""
+
     name: str
     households: int
     regencies: tuple[str, ...] | None  # Kemendagri regency codes; None = all 15
