@@ -1,6 +1,7 @@
 -- BDT households placed in the region hierarchy through their BPS codes: the desa through the crosswalk
 -- (stg_wilayah__villages.desa_bps_code); when the desa is not in it (e.g. BPS transmigration units without a
--- Kemendagri code), the kecamatan through its BPS code, else the kabupaten.
+-- Kemendagri code), the kecamatan through its BPS code, else the kabupaten. household_sk is a compact
+-- integer key (valid within one build) that the large intermediate tables carry instead of idbdt.
 with
 
 households as (
@@ -37,6 +38,7 @@ members as (
 
 located as (
     select
+        row_number() over (order by households.idbdt)::integer as household_sk,
         households.idbdt,
         households.decile,
         households.percentile,

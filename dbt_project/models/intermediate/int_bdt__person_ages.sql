@@ -1,6 +1,8 @@
 -- Age of every BDT member of a landed household on the reference day (1 July, vars age_reference_month/day)
 -- of each reporting year: from the birth date where there is one and it gives an age of 0-120, else Umur
 -- (the age on 1 July 2015, the PBDT 2015 reference date) plus the years since 2015.
+{{ config(materialized='view') }}
+
 with
 
 individuals as (

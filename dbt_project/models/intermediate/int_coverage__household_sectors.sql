@@ -1,30 +1,25 @@
 -- One row per (reporting_year, BDT household, sector) where the household is in need in the sector (any
--- need of the sector) or was reached by any programme of the sector that year (a delivery matched to the
+-- need of the sector) or was reached by any programme of the sector in that year (a delivery matched to the
 -- household or to one of its members). Located at the household's BDT residence.
 with
 
 needs as (
     select
         reporting_year,
-        idbdt,
+        household_sk,
         sector,
-        list_sort(list_distinct(list(need_code))) as need_codes,
         sum(members_in_need)::integer as members_in_need,
     from {{ ref('int_needs__households') }}
-    group by reporting_year, idbdt, sector
+    group by all
 ),
 
 reached as (
-    select
+    select distinct
         reporting_year,
-        matched_idbdt as idbdt,
+        matched_household_sk as household_sk,
         sector,
-        list_sort(list_distinct(list(programme_code))) as programme_codes,
-        count(*) as deliveries,
-        sum(amount_rp)::bigint as amount_rp,
     from {{ ref('int_interventions__deliveries_matched') }}
-    where matched_idbdt is not null
-    group by reporting_year, matched_idbdt, sector
+    where matched_household_sk is not null
 ),
 
 households as (
@@ -34,19 +29,15 @@ households as (
 combined as (
     select
         coalesce(needs.reporting_year, reached.reporting_year) as reporting_year,
-        coalesce(needs.idbdt, reached.idbdt) as idbdt,
+        coalesce(needs.household_sk, reached.household_sk) as household_sk,
         coalesce(needs.sector, reached.sector) as sector,
-        needs.idbdt is not null as is_in_need,
-        reached.idbdt is not null as is_reached,
-        needs.need_codes,
+        needs.household_sk is not null as is_in_need,
+        reached.household_sk is not null as is_reached,
         coalesce(needs.members_in_need, 0) as members_in_need,
-        reached.programme_codes,
-        coalesce(reached.deliveries, 0) as deliveries,
-        coalesce(reached.amount_rp, 0) as amount_rp,
     from needs
     full outer join reached
         on needs.reporting_year = reached.reporting_year
-        and needs.idbdt = reached.idbdt
+        and needs.household_sk = reached.household_sk
         and needs.sector = reached.sector
 ),
 
@@ -59,7 +50,7 @@ final as (
         households.kabupaten_kemendagri_code,
     from combined
     inner join households
-        on combined.idbdt = households.idbdt
+        on combined.household_sk = households.household_sk
 )
 
 select * from final

@@ -22,36 +22,44 @@ regencies as (
 ),
 
 households as (
-    select idbdt, decile from {{ ref('int_bdt__households') }}
+    select household_sk, idbdt, decile from {{ ref('int_bdt__households') }}
 ),
 
 individuals_by_nik as (
     select
         individuals.nik_hash,
-        individuals.idartbdt,
-        individuals.idbdt,
+        arg_min(
+            {'idartbdt': individuals.idartbdt, 'household_sk': households.household_sk},
+            (not individuals.is_present, individuals.idartbdt)
+        ) as member,
     from {{ ref('stg_bdt__individuals') }} as individuals
     inner join households
         on individuals.idbdt = households.idbdt
     where individuals.nik_hash is not null
-    qualify row_number() over (
-        partition by individuals.nik_hash
-        order by individuals.is_present desc, individuals.idartbdt
-    ) = 1
+    group by individuals.nik_hash
 ),
 
 joined as (
     select
-        deliveries.*,
+        deliveries._source_file,
+        deliveries._source_row,
+        deliveries.reporting_year,
+        deliveries.programme_code,
+        deliveries.funding_source,
+        deliveries.agency,
+        deliveries.desa_kemendagri_code,
+        deliveries.amount_rp,
+        deliveries.flag_deceased_beneficiary,
+        deliveries.nik_hash,
         programmes.sector,
         programmes.need_code,
         programmes.target_level,
         villages.kecamatan_kemendagri_code,
         coalesce(villages.kabupaten_kemendagri_code, regencies.kabupaten_kemendagri_code)
             as kabupaten_kemendagri_code,
-        households.idbdt as idbdt_by_id,
-        individuals_by_nik.idbdt as idbdt_by_nik,
-        individuals_by_nik.idartbdt as idartbdt_by_nik,
+        households.household_sk as household_sk_by_id,
+        individuals_by_nik.member.household_sk as household_sk_by_nik,
+        individuals_by_nik.member.idartbdt as idartbdt_by_nik,
     from deliveries
     left join programmes
         on deliveries.programme_code = programmes.kode_program
@@ -68,13 +76,13 @@ joined as (
 matched as (
     select
         *,
-        coalesce(idbdt_by_id, idbdt_by_nik) as matched_idbdt,
+        coalesce(household_sk_by_id, household_sk_by_nik) as matched_household_sk,
         case
-            when idbdt_by_id is null or idbdt_by_nik = idbdt_by_id then idartbdt_by_nik
+            when household_sk_by_id is null or household_sk_by_nik = household_sk_by_id then idartbdt_by_nik
         end as matched_idartbdt,
         case
-            when idbdt_by_id is not null then 'idbdt'
-            when idbdt_by_nik is not null then 'nik'
+            when household_sk_by_id is not null then 'idbdt'
+            when household_sk_by_nik is not null then 'nik'
             else 'none'
         end as match_method,
     from joined
@@ -82,7 +90,8 @@ matched as (
 
 final as (
     select
-        matched.delivery_id,
+        matched._source_file,
+        matched._source_row,
         matched.reporting_year,
         matched.programme_code,
         matched.sector,
@@ -96,26 +105,28 @@ final as (
         end as located_desa_kemendagri_code,
         matched.kecamatan_kemendagri_code,
         matched.kabupaten_kemendagri_code,
-        matched.delivery_date,
         matched.amount_rp,
-        matched.unit,
         matched.flag_deceased_beneficiary,
-        matched.nik_hash,
         matched.match_method,
-        matched.matched_idbdt,
+        matched.matched_household_sk,
         matched.matched_idartbdt,
-        matched.matched_idbdt is not null as is_in_bdt,
+        matched.matched_household_sk is not null as is_in_bdt,
         households.decile,
         case
-            when matched.target_level = 'person'
-                then coalesce('art:' || matched.matched_idartbdt, 'nik:' || matched.nik_hash, 'row:' || matched.delivery_id)
-            else coalesce('bdt:' || matched.matched_idbdt, 'nik:' || matched.nik_hash, 'row:' || matched.delivery_id)
+            when matched.target_level = 'person' then coalesce(
+                'art:' || matched.matched_idartbdt,
+                'nik:' || matched.nik_hash,
+                'row:' || matched._source_file || '#' || matched._source_row
+            )
+            else coalesce(
+                'bdt:' || matched.matched_household_sk,
+                'nik:' || matched.nik_hash,
+                'row:' || matched._source_file || '#' || matched._source_row
+            )
         end as beneficiary_key,
-        coalesce('bdt:' || matched.matched_idbdt, 'nik:' || matched.nik_hash, 'row:' || matched.delivery_id)
-            as household_key,
     from matched
     left join households
-        on matched.matched_idbdt = households.idbdt
+        on matched.matched_household_sk = households.household_sk
 )
 
 select * from final

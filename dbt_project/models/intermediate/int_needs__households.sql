@@ -1,7 +1,8 @@
--- Households with a need, per reporting year: one row per (reporting_year, idbdt, need_code). A household
--- has a need when a household criterion of the need rules holds for it (housing, water, sanitation) or when
--- any of its members meets a member criterion of that need (int_needs__persons: person-level needs such as
--- education, and household needs judged on a member such as economy).
+-- Households with a need, per reporting year: one row per (reporting_year, household, need_code). A
+-- household has a need when a household criterion of the need rules holds for it (housing, water,
+-- sanitation) or when any of its members meets a member criterion of that need (int_needs__persons:
+-- person-level needs such as education, and household needs judged on a member such as economy).
+-- members_in_need counts those members: for a person-level need it is the number of eligible persons.
 with
 
 rules as (
@@ -22,12 +23,11 @@ person_needs as (
 ),
 
 household_matches as (
-    select
-        households.idbdt,
+    select distinct
+        households.household_sk,
         rules.need_code,
         rules.need_level,
         rules.sector,
-        rules.criterion_code,
     from households
     inner join rules
         on (rules.lantai_codes is null or list_contains(rules.lantai_codes, households.lantai))
@@ -45,62 +45,53 @@ household_matches as (
         and (rules.fasbab_codes is null or list_contains(rules.fasbab_codes, households.fasbab))
         and (
             rules.max_floor_m2_per_person is null
-            or households.luas_lantai / greatest(coalesce(households.jumlah_art, 1), 1) < rules.max_floor_m2_per_person
+            or households.luas_lantai / greatest(coalesce(households.jumlah_art, 1), 1)
+            < rules.max_floor_m2_per_person
         )
 ),
 
 household_side as (
     select
         years.reporting_year,
-        household_needs.idbdt,
-        household_needs.need_code,
-        household_needs.need_level,
-        household_needs.sector,
-        household_needs.criteria,
+        household_matches.household_sk,
+        household_matches.need_code,
+        household_matches.need_level,
+        household_matches.sector,
         0 as members_in_need,
-    from (
-        select
-            idbdt,
-            need_code,
-            need_level,
-            sector,
-            list(criterion_code order by criterion_code) as criteria,
-        from household_matches
-        group by all
-    ) as household_needs
+    from household_matches
     cross join years
 ),
 
 member_side as (
     select
-        reporting_year,
-        idbdt,
-        need_code,
-        need_level,
-        sector,
-        list_sort(list_distinct(flatten(list(criteria)))) as criteria,
+        person_needs.reporting_year,
+        households.household_sk,
+        person_needs.need_code,
+        person_needs.need_level,
+        person_needs.sector,
         count(*) as members_in_need,
     from person_needs
-    group by reporting_year, idbdt, need_code, need_level, sector
+    inner join households
+        on person_needs.idbdt = households.idbdt
+    group by all
 ),
 
 unioned as (
     select * from household_side
-    union all by name
+    union all
     select * from member_side
 ),
 
 final as (
     select
         reporting_year,
-        idbdt,
+        household_sk,
         need_code,
         need_level,
         sector,
-        list_sort(list_distinct(flatten(list(criteria)))) as criteria,
         sum(members_in_need)::integer as members_in_need,
     from unioned
-    group by reporting_year, idbdt, need_code, need_level, sector
+    group by all
 )
 
 select * from final

@@ -26,106 +26,115 @@ households as (
     select * from {{ ref('int_bdt__households') }}
 ),
 
+household_needs as (
+    select * from {{ ref('int_needs__households') }}
+),
+
 deliveries as (
     select * from {{ ref('int_interventions__deliveries_matched') }}
 ),
 
-person_needs as (
-    select * from {{ ref('int_needs__persons') }}
-    where need_level = 'person'
-),
-
-household_needs as (
-    select * from {{ ref('int_needs__households') }}
-    where need_level = 'household'
-),
-
--- eligible units per need, counted per desa and decile before any programme is attached
-eligible_units as (
-    select reporting_year, need_code, 'person' as unit_level, idbdt, idartbdt as unit_id
-    from person_needs
-    union all
-    select reporting_year, need_code, 'household' as unit_level, idbdt, idbdt as unit_id
-    from household_needs
-),
-
+-- eligible units per need, desa and decile: for a person-level need the members in need, else households
 eligible_by_need as (
     select
-        eligible_units.reporting_year,
-        eligible_units.need_code,
-        eligible_units.unit_level,
+        household_needs.reporting_year,
+        household_needs.need_code,
+        household_needs.need_level as unit_level,
         households.kabupaten_kemendagri_code,
         households.kecamatan_kemendagri_code,
         households.desa_kemendagri_code,
         households.decile,
-        count(*) as units_eligible,
-    from eligible_units
+        sum(case when household_needs.need_level = 'person' then household_needs.members_in_need else 1 end)
+            as units_eligible,
+    from household_needs
     inner join households
-        on eligible_units.idbdt = households.idbdt
+        on household_needs.household_sk = households.household_sk
     group by all
 ),
 
--- BDT units reached by each programme, flagged eligible or not
+-- BDT units reached by each programme: members for person-level programmes (when the NIK identified the
+-- member), households otherwise
 reached_units as (
     select distinct
         reporting_year,
         programme_code,
         need_code,
-        target_level as unit_level,
-        matched_idbdt as idbdt,
-        case when target_level = 'person' then matched_idartbdt else matched_idbdt end as unit_id,
+        target_level,
+        matched_household_sk as household_sk,
+        case when target_level = 'person' then matched_idartbdt end as idartbdt,
     from deliveries
-    where matched_idbdt is not null
+    where matched_household_sk is not null
         and (target_level = 'household' or matched_idartbdt is not null)
 ),
 
-reached_by_programme as (
-    select
+-- the members reached by a person-level programme, with their age in that year, for the need rules
+reached_persons as (
+    select distinct
         reached_units.reporting_year,
-        reached_units.programme_code,
-        households.kabupaten_kemendagri_code,
-        households.kecamatan_kemendagri_code,
-        households.desa_kemendagri_code,
-        households.decile,
-        count(*) as units_reached,
-        count(eligible_units.unit_id) as units_eligible_reached,
+        ages.age,
+        individuals.*,
     from reached_units
-    inner join households
-        on reached_units.idbdt = households.idbdt
-    left join eligible_units
-        on reached_units.reporting_year = eligible_units.reporting_year
-        and reached_units.need_code = eligible_units.need_code
-        and reached_units.unit_level = eligible_units.unit_level
-        and reached_units.unit_id = eligible_units.unit_id
-    group by all
+    inner join {{ ref('stg_bdt__individuals') }} as individuals
+        on reached_units.idartbdt = individuals.idartbdt
+    inner join {{ ref('int_bdt__person_ages') }} as ages
+        on reached_units.idartbdt = ages.idartbdt
+        and reached_units.reporting_year = ages.reporting_year
+    where reached_units.target_level = 'person'
+),
+
+reached_person_needs as (
+    {{ member_need_matches('reached_persons') }}
+),
+
+reached_flagged as (
+    select
+        reached_units.*,
+        coalesce(reached_person_needs.need_code, household_needs.need_code) is not null as is_eligible,
+    from reached_units
+    left join reached_person_needs
+        on reached_units.target_level = 'person'
+        and reached_units.reporting_year = reached_person_needs.reporting_year
+        and reached_units.idartbdt = reached_person_needs.idartbdt
+        and reached_units.need_code = reached_person_needs.need_code
+    left join household_needs
+        on reached_units.target_level = 'household'
+        and reached_units.reporting_year = household_needs.reporting_year
+        and reached_units.household_sk = household_needs.household_sk
+        and reached_units.need_code = household_needs.need_code
 ),
 
 programme_units as (
     select
-        coalesce(e.reporting_year, r.reporting_year) as reporting_year,
+        eligible_by_need.reporting_year,
         'programme' as scope,
-        coalesce(e.programme_code, r.programme_code) as programme_code,
-        coalesce(e.kabupaten_kemendagri_code, r.kabupaten_kemendagri_code) as kabupaten_kemendagri_code,
-        coalesce(e.kecamatan_kemendagri_code, r.kecamatan_kemendagri_code) as kecamatan_kemendagri_code,
-        coalesce(e.desa_kemendagri_code, r.desa_kemendagri_code) as desa_kemendagri_code,
-        coalesce(e.decile, r.decile) as decile,
-        coalesce(e.units_eligible, 0) as units_eligible,
-        coalesce(r.units_reached, 0) as units_reached,
-        coalesce(r.units_eligible_reached, 0) as units_eligible_reached,
-    from (
-        select eligible_by_need.*, programmes.programme_code
-        from eligible_by_need
-        inner join programmes
-            on eligible_by_need.need_code = programmes.need_code
-            and eligible_by_need.unit_level = programmes.target_level
-    ) as e
-    full outer join reached_by_programme as r
-        on e.reporting_year = r.reporting_year
-        and e.programme_code = r.programme_code
-        and e.kabupaten_kemendagri_code is not distinct from r.kabupaten_kemendagri_code
-        and e.kecamatan_kemendagri_code is not distinct from r.kecamatan_kemendagri_code
-        and e.desa_kemendagri_code is not distinct from r.desa_kemendagri_code
-        and e.decile is not distinct from r.decile
+        programmes.programme_code,
+        eligible_by_need.kabupaten_kemendagri_code,
+        eligible_by_need.kecamatan_kemendagri_code,
+        eligible_by_need.desa_kemendagri_code,
+        eligible_by_need.decile,
+        eligible_by_need.units_eligible,
+        0 as units_reached,
+        0 as units_eligible_reached,
+    from eligible_by_need
+    inner join programmes
+        on eligible_by_need.need_code = programmes.need_code
+        and eligible_by_need.unit_level = programmes.target_level
+    union all
+    select
+        reached_flagged.reporting_year,
+        'programme' as scope,
+        reached_flagged.programme_code,
+        households.kabupaten_kemendagri_code,
+        households.kecamatan_kemendagri_code,
+        households.desa_kemendagri_code,
+        households.decile,
+        0 as units_eligible,
+        count(*) as units_reached,
+        count(*) filter (where reached_flagged.is_eligible) as units_eligible_reached,
+    from reached_flagged
+    inner join households
+        on reached_flagged.household_sk = households.household_sk
+    group by all
 ),
 
 sector_units as (
@@ -171,46 +180,70 @@ coverage_rollup as (
     )
 ),
 
--- beneficiaries where they were delivered; counted distinct at each level
-beneficiaries as (
+-- beneficiaries where they were delivered, once per region level: a programme's beneficiaries are its
+-- beneficiary_key; a sector's are households (BDT households, outside the BDT one per NIK, else per row)
+delivered as (
     select
         reporting_year,
         programme_code,
         sector,
-        kabupaten_kemendagri_code,
-        kecamatan_kemendagri_code,
-        located_desa_kemendagri_code as desa_kemendagri_code,
-        beneficiary_key,
-        household_key,
         is_in_bdt,
+        beneficiary_key,
+        case when is_in_bdt then 'bdt:' || matched_household_sk else beneficiary_key end as household_key,
+        unnest([
+            {'region_level': 'province', 'kemendagri_code': '{{ var("province_code") }}'},
+            {'region_level': 'kabupaten', 'kemendagri_code': kabupaten_kemendagri_code},
+            {'region_level': 'kecamatan', 'kemendagri_code': kecamatan_kemendagri_code},
+            {'region_level': 'desa', 'kemendagri_code': located_desa_kemendagri_code}
+        ]) as region,
     from deliveries
+),
+
+programme_beneficiaries as (
+    select
+        reporting_year,
+        'programme' as scope,
+        programme_code,
+        region.region_level,
+        region.kemendagri_code,
+        beneficiary_key,
+        bool_or(is_in_bdt) as is_in_bdt,
+    from delivered
+    where region.kemendagri_code is not null
+    group by all
+),
+
+sector_beneficiaries as (
+    select
+        reporting_year,
+        'sector' as scope,
+        sector as programme_code,
+        region.region_level,
+        region.kemendagri_code,
+        household_key as beneficiary_key,
+        bool_or(is_in_bdt) as is_in_bdt,
+    from delivered
+    where region.kemendagri_code is not null
+    group by all
 ),
 
 targeting_rollup as (
     select
         reporting_year,
-        'programme' as scope,
+        scope,
         programme_code,
-        {{ region_level_columns() }},
+        region_level,
+        kemendagri_code,
         'all' as decile,
-        count(distinct beneficiary_key) as beneficiaries,
-        count(distinct beneficiary_key) filter (where is_in_bdt) as beneficiaries_in_bdt,
-        count(distinct beneficiary_key) filter (where not is_in_bdt) as beneficiaries_outside_bdt,
-    from beneficiaries
-    group by {{ region_grouping_sets(['reporting_year', 'programme_code']) }}
-    union all
-    select
-        reporting_year,
-        'sector' as scope,
-        sector as programme_code,
-        {{ region_level_columns() }},
-        'all' as decile,
-        -- a sector's beneficiaries are households: BDT households, outside the BDT one per NIK (else per delivery)
-        count(distinct household_key) as beneficiaries,
-        count(distinct household_key) filter (where is_in_bdt) as beneficiaries_in_bdt,
-        count(distinct household_key) filter (where not is_in_bdt) as beneficiaries_outside_bdt,
-    from beneficiaries
-    group by {{ region_grouping_sets(['reporting_year', 'sector']) }}
+        count(*) as beneficiaries,
+        count(*) filter (where is_in_bdt) as beneficiaries_in_bdt,
+        count(*) filter (where not is_in_bdt) as beneficiaries_outside_bdt,
+    from (
+        select * from programme_beneficiaries
+        union all
+        select * from sector_beneficiaries
+    )
+    group by all
 ),
 
 combined as (

@@ -15,29 +15,80 @@ deliveries as (
     select * from {{ ref('int_interventions__deliveries_matched') }}
 ),
 
-rolled_up as (
+-- two steps instead of count(distinct ...) over grouping sets: first one row per beneficiary and kab/kota
+per_beneficiary as (
     select
         reporting_year,
         programme_code,
         funding_source,
         agency,
-        case when grouping(kabupaten_kemendagri_code) = 0 then 'kabupaten' else 'province' end as region_level,
-        case
-            when grouping(kabupaten_kemendagri_code) = 0 then kabupaten_kemendagri_code
-            else '{{ var("province_code") }}'
-        end as kemendagri_code,
+        kabupaten_kemendagri_code,
+        beneficiary_key,
+        bool_or(is_in_bdt) as is_in_bdt,
+        bool_or(coalesce(decile = 1, false)) as is_decile_1,
         count(*) as deliveries,
-        count(distinct beneficiary_key) as beneficiaries,
-        count(distinct beneficiary_key) filter (where is_in_bdt) as beneficiaries_in_bdt,
-        count(distinct beneficiary_key) filter (where not is_in_bdt) as beneficiaries_outside_bdt,
-        count(distinct beneficiary_key) filter (where decile = 1) as beneficiaries_decile_1,
         count(*) filter (where flag_deceased_beneficiary) as deliveries_to_deceased,
-        coalesce(sum(amount_rp), 0)::bigint as amount_rp,
+        coalesce(sum(amount_rp), 0) as amount_rp,
     from deliveries
-    group by grouping sets (
-        (reporting_year, programme_code, funding_source, agency),
-        (reporting_year, programme_code, funding_source, agency, kabupaten_kemendagri_code)
+    group by all
+),
+
+kabupaten_rows as (
+    select
+        reporting_year,
+        programme_code,
+        funding_source,
+        agency,
+        'kabupaten' as region_level,
+        kabupaten_kemendagri_code as kemendagri_code,
+        sum(deliveries) as deliveries,
+        count(*) as beneficiaries,
+        count(*) filter (where is_in_bdt) as beneficiaries_in_bdt,
+        count(*) filter (where not is_in_bdt) as beneficiaries_outside_bdt,
+        count(*) filter (where is_decile_1) as beneficiaries_decile_1,
+        sum(deliveries_to_deceased) as deliveries_to_deceased,
+        sum(amount_rp) as amount_rp,
+    from per_beneficiary
+    group by all
+),
+
+province_rows as (
+    select
+        reporting_year,
+        programme_code,
+        funding_source,
+        agency,
+        'province' as region_level,
+        '{{ var("province_code") }}' as kemendagri_code,
+        sum(deliveries) as deliveries,
+        count(*) as beneficiaries,
+        count(*) filter (where is_in_bdt) as beneficiaries_in_bdt,
+        count(*) filter (where not is_in_bdt) as beneficiaries_outside_bdt,
+        count(*) filter (where is_decile_1) as beneficiaries_decile_1,
+        sum(deliveries_to_deceased) as deliveries_to_deceased,
+        sum(amount_rp) as amount_rp,
+    from (
+        select
+            reporting_year,
+            programme_code,
+            funding_source,
+            agency,
+            beneficiary_key,
+            bool_or(is_in_bdt) as is_in_bdt,
+            bool_or(is_decile_1) as is_decile_1,
+            sum(deliveries) as deliveries,
+            sum(deliveries_to_deceased) as deliveries_to_deceased,
+            sum(amount_rp) as amount_rp,
+        from per_beneficiary
+        group by all
     )
+    group by all
+),
+
+rolled_up as (
+    select * from kabupaten_rows
+    union all
+    select * from province_rows
 ),
 
 final as (
@@ -53,13 +104,13 @@ final as (
         programmes.target_level,
         rolled_up.funding_source,
         rolled_up.agency,
-        rolled_up.deliveries,
+        rolled_up.deliveries::bigint as deliveries,
         rolled_up.beneficiaries,
         rolled_up.beneficiaries_in_bdt,
         rolled_up.beneficiaries_outside_bdt,
         rolled_up.beneficiaries_decile_1,
-        rolled_up.deliveries_to_deceased,
-        rolled_up.amount_rp,
+        rolled_up.deliveries_to_deceased::bigint as deliveries_to_deceased,
+        rolled_up.amount_rp::bigint as amount_rp,
     from rolled_up
     inner join regions
         on rolled_up.region_level = regions.region_level

@@ -33,19 +33,32 @@ deliveries as (
     where located_desa_kemendagri_code is not null
 ),
 
+per_household as (
+    select
+        reporting_year,
+        desa_kemendagri_code,
+        household_sk,
+        decile,
+        {%- for sector in var('sectors') %}
+        count(*) filter (where sector = '{{ sector }}' and is_in_need and not is_reached) as unmet_{{ sector }},
+        {%- endfor %}
+        count(*) filter (where is_in_need and not is_reached) as unmet_needs,
+    from household_sectors
+    group by all
+),
+
 unmet as (
     select
         reporting_year,
         desa_kemendagri_code,
         {%- for sector in var('sectors') %}
-        count(*) filter (where sector = '{{ sector }}' and is_in_need and not is_reached) as unmet_{{ sector }}_households,
+        sum(unmet_{{ sector }}) as unmet_{{ sector }}_households,
         {%- endfor %}
-        count(*) filter (where is_in_need and not is_reached) as unmet_household_sector_needs,
-        count(distinct idbdt) filter (where is_in_need and not is_reached) as households_with_unmet_need,
-        count(distinct idbdt) filter (where is_in_need and not is_reached and decile = 1)
-            as decile_1_households_with_unmet_need,
-    from household_sectors
-    group by reporting_year, desa_kemendagri_code
+        sum(unmet_needs) as unmet_household_sector_needs,
+        count(*) filter (where unmet_needs > 0) as households_with_unmet_need,
+        count(*) filter (where unmet_needs > 0 and decile = 1) as decile_1_households_with_unmet_need,
+    from per_household
+    group by all
 ),
 
 received as (
@@ -85,9 +98,9 @@ joined as (
         poverty.share_population_decile_1,
         poverty.share_population_decile_1_4,
         {%- for sector in var('sectors') %}
-        coalesce(unmet.unmet_{{ sector }}_households, 0) as unmet_{{ sector }}_households,
+        coalesce(unmet.unmet_{{ sector }}_households, 0)::bigint as unmet_{{ sector }}_households,
         {%- endfor %}
-        coalesce(unmet.unmet_household_sector_needs, 0) as unmet_household_sector_needs,
+        coalesce(unmet.unmet_household_sector_needs, 0)::bigint as unmet_household_sector_needs,
         coalesce(unmet.households_with_unmet_need, 0) as households_with_unmet_need,
         coalesce(unmet.decile_1_households_with_unmet_need, 0) as decile_1_households_with_unmet_need,
         coalesce(received.deliveries_received, 0) as deliveries_received,

@@ -15,6 +15,20 @@ households as (
     select * from {{ ref('int_bdt__households') }}
 ),
 
+unmet_needs as (
+    select
+        needs.reporting_year,
+        needs.household_sk,
+        needs.sector,
+        list(needs.need_code order by needs.need_code) as need_codes,
+    from {{ ref('int_needs__households') }} as needs
+    semi join gaps
+        on needs.reporting_year = gaps.reporting_year
+        and needs.household_sk = gaps.household_sk
+        and needs.sector = gaps.sector
+    group by all
+),
+
 named as (
     select
         idbdt,
@@ -59,7 +73,7 @@ final as (
         gaps.desa_kemendagri_code,
         households.bps_desa_code as desa_bps_code,
         regions.region_name as desa_name,
-        gaps.idbdt,
+        households.idbdt,
         named.nama_krt,
         named.alamat,
         named.nokk,
@@ -67,14 +81,18 @@ final as (
         households.percentile,
         households.members_present,
         gaps.sector,
-        gaps.need_codes,
+        unmet_needs.need_codes,
         gaps.members_in_need,
         answering.answering_programmes,
     from gaps
     inner join households
-        on gaps.idbdt = households.idbdt
+        on gaps.household_sk = households.household_sk
     inner join named
-        on gaps.idbdt = named.idbdt
+        on households.idbdt = named.idbdt
+    left join unmet_needs
+        on gaps.reporting_year = unmet_needs.reporting_year
+        and gaps.household_sk = unmet_needs.household_sk
+        and gaps.sector = unmet_needs.sector
     left join regions
         on gaps.desa_kemendagri_code = regions.kemendagri_code
     left join kecamatan
