@@ -47,6 +47,10 @@ test: setup  ## the test suite
 ui: setup  ## Dagster UI (webserver + daemon) on 127.0.0.1:3000
 	$(BIN)/dagster dev -w workspace.yaml -h 127.0.0.1 -p 3000
 
+.PHONY: ui-test-deps
+ui-test-deps:  ## Debian's Chromium for tests/test_ui.py (its fixture runs this when /usr/bin/chromium is missing)
+	@test -x /usr/bin/chromium || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium; }
+
 bench: setup  ## benchmark of the whole nightly job
 	$(BIN)/python -m benchmarks.nightly $(BENCH_ARGS)
 

@@ -23,7 +23,7 @@ nightly_job = dg.define_asset_job(
     tags=WAREHOUSE_WRITER_TAGS,
     description=(
         "Land every extract, build the marts, run the gate, publish. In-process: one Python start. "
-        "Launch it from here (Launchpad > Launch run); scheduled nightly at 01:00 Asia/Jakarta."
+        "Launch it from its job page (Materialize all); scheduled nightly at 01:00 Asia/Jakarta."
     ),
 )
 
