@@ -11,7 +11,7 @@ import duckdb
 import polars as pl
 
 from pipelines.landing import store
-from pipelines.landing.reading import MALFORMED, ROW, DeliveredFile, delivered, read_file
+from pipelines.landing.reading import MALFORMED, ROW, DeliveredFile, delivered, precheck, read_file
 from pipelines.landing.rules import MESSAGE, REASON, TYPED, first_failure
 from pipelines.landing.sources import Source
 
@@ -137,8 +137,10 @@ def land_source(
     report.files_unchanged = [f.relpath for f in files if f not in changed]
 
     if changed or report.files_removed:
-        _land_changed(con, source, changed, report, progress)
-    elif store.table_columns(con, source.table) is None:
+        for f in changed:  # fail fast, before any work, on files whose start cannot be read
+            precheck(f, source.required)
+        _land_changed(con, source, changed, report, expected, progress)
+    if store.table_columns(con, source.table) is None:
         progress(
             f"no {source.table} files in {raw_root / source.folder}: creating an empty raw.{source.table}"
         )
@@ -149,26 +151,31 @@ def land_source(
     return report
 
 
-def _land_changed(con, source: Source, changed: list[DeliveredFile], report: LandingReport, progress) -> None:
+def _land_changed(
+    con, source: Source, changed: list[DeliveredFile], report: LandingReport, expected: list[str], progress
+) -> None:
     loaded_at = store.now()
-    judged = []
-    for i, f in enumerate(changed, 1):
-        frame = judge_file(source, f, loaded_at)  # raises UnreadableFileError before anything is written
-        progress(f"[{i}/{len(changed)}] {f.relpath}: {frame.height:,} rows read")
-        judged.append(frame)
     replaced = [f.relpath for f in changed] + report.files_removed
-    if judged:
-        columns = _shared_columns(judged)
-        frame = pl.concat([j.select(columns) for j in judged], how="vertical_relaxed")
-        already = store.existing_keys(con, source.table, source.key, replaced) if source.key else None
-        frame = mark_duplicates(frame, source, already)
-        raw_columns = [c for c in columns if not c.startswith(("_", TYPED))]
-        landed, quarantined = split(frame, source, raw_columns, source.table)
-        ledger_rows = _ledger_rows(frame, changed, source.table, loaded_at)
-    else:  # only removals
-        landed, quarantined, ledger_rows = _empty_like(con, source), _empty_quarantine(), _empty_ledger()
-    store.replace_files(con, source.table, replaced, landed, quarantined, ledger_rows, source.hashed)
+    with store.FileSwap(con, source.table, source.hashed) as swap:
+        swap.remove(replaced, reshape_to=expected)
+        seen = store.existing_keys(con, source.table, source.key, replaced) if source.key else None
+        for i, f in enumerate(changed, 1):
+            frame = judge_file(source, f, loaded_at)  # an unreadable file raises: the whole swap rolls back
+            frame = mark_duplicates(frame, source, seen)
+            landed, quarantined = split(frame, source, _delivered_columns(frame), source.table)
+            swap.append(landed, quarantined, _ledger_rows(frame, [f], source.table, loaded_at))
+            if source.key:
+                keys = landed.select(source.key)
+                seen = keys if seen is None else pl.concat([seen, keys], how="vertical_relaxed")
+            progress(
+                f"[{i}/{len(changed)}] {f.relpath}: {frame.height:,} rows read, {landed.height:,} landed, "
+                f"{quarantined.height:,} quarantined"
+            )
     report.files_landed = [f.relpath for f in changed]
+
+
+def _delivered_columns(frame: pl.DataFrame) -> list[str]:
+    return [c for c in frame.columns if not c.startswith(("_", TYPED))]
 
 
 def _create_empty(con, source: Source) -> None:
@@ -189,13 +196,8 @@ def _create_empty(con, source: Source) -> None:
         .collect()
     )
     landed, _ = split(frame, source, source.required, source.table)
-    store.replace_files(con, source.table, [], landed, _empty_quarantine(), _empty_ledger(), source.hashed)
-
-
-def _shared_columns(judged: list[pl.DataFrame]) -> list[str]:
-    """Columns every changed file has (a file may carry extra delivered columns: they are not landed)."""
-    keep = set.intersection(*(set(j.columns) for j in judged))
-    return [c for c in judged[0].columns if c in keep]
+    with store.FileSwap(con, source.table, source.hashed) as swap:
+        swap.append(landed, _empty_quarantine(), _empty_ledger())
 
 
 def _ledger_rows(frame: pl.DataFrame, changed: list[DeliveredFile], table: str, loaded_at) -> pl.DataFrame:
@@ -220,14 +222,6 @@ def _ledger_rows(frame: pl.DataFrame, changed: list[DeliveredFile], table: str, 
             pl.lit(loaded_at).alias("loaded_at"),
         )
     )
-
-
-def _empty_like(con, source: Source) -> pl.DataFrame:
-    existing = store.table_columns(con, source.table)
-    if existing is None:
-        return pl.DataFrame()
-    cols = ", ".join(c for c in existing if c not in source.hashed)
-    return con.sql(f"select {cols} from raw.{source.table} limit 0").pl()
 
 
 def _empty_quarantine() -> pl.DataFrame:

@@ -198,6 +198,22 @@ def _header_row(sheet: pl.DataFrame, non_blank: pl.Series, required: list[str], 
     return candidates[0]
 
 
+def precheck(f: DeliveredFile, required: list[str]) -> None:
+    """The cheap part of reading a delimited file: its start decodes and its header has the columns."""
+    if f.path.suffix.lower() == ".xlsx":
+        return
+    with f.path.open("rb") as fh:
+        start = fh.read(65536)
+    decode(start, f.relpath)
+    start = start.removeprefix(UTF8_BOM)
+    _, header_line = _header_line(start)
+    if not header_line:
+        raise UnreadableFileError(f.relpath, "the file has no rows, not even a header", required)
+    text = header_line.decode("utf-8", errors="replace")
+    sep = ";" if text.count(";") > text.count(",") else ","
+    check_header(_unique(normalise_header(next(csv.reader([text], delimiter=sep)))), required, f.relpath)
+
+
 def read_file(f: DeliveredFile, required: list[str]) -> pl.DataFrame:
     if f.path.suffix.lower() == ".xlsx":
         return read_xlsx(f.path, f.relpath, required)

@@ -70,48 +70,52 @@ def existing_keys(
     ).pl()
 
 
-def replace_files(
-    con: duckdb.DuckDBPyConnection,
-    table: str,
-    replaced_files: list[str],
-    landed: pl.DataFrame,
-    quarantined: pl.DataFrame,
-    ledger_rows: pl.DataFrame,
-    hashed: dict[str, tuple[str, str]],
-) -> None:
-    """Swap the rows of `replaced_files` for the new ones, in one transaction."""
-    hash_select = "".join(f", {keyed_hash_sql(v, ok)} as {h}" for h, (v, ok) in hashed.items())
-    con.register("_landed", landed.to_arrow())
-    con.register("_quarantined", quarantined.to_arrow())
-    con.register("_ledger", ledger_rows.to_arrow())
-    try:
-        run(con, "begin transaction")
-        names = con.sql(f"select * {hash_select} from _landed limit 0").columns
-        if table_columns(con, table) not in (None, names):
-            # The table's shape changed with the code: every file is being re-landed, start afresh.
-            run(con, f"drop table raw.{table}")
-        run(con, f"create table if not exists raw.{table} as select * {hash_select} from _landed limit 0")
-        run(con, f"delete from raw.{table} where list_contains(?::varchar[], _source_file)", [replaced_files])
-        run(con, f"insert into raw.{table} by name select * {hash_select} from _landed")
-        run(
-            con,
-            "delete from raw.quarantine where table_name = ? and list_contains(?::varchar[], source_file)",
-            [table, replaced_files],
-        )
-        run(con, "insert into raw.quarantine by name select * from _quarantined")
-        run(
-            con,
-            "delete from raw.file_ledger where table_name = ? and list_contains(?::varchar[], source_file)",
-            [table, replaced_files],
-        )
-        run(con, "insert into raw.file_ledger by name select * from _ledger")
-        run(con, "commit")
-    except Exception:
-        run(con, "rollback")
-        raise
-    finally:
-        for name in ("_landed", "_quarantined", "_ledger"):
-            con.unregister(name)
+class FileSwap:
+    """One transaction that removes the rows of replaced files and appends the new files one at a time,
+    so memory holds one file, not the whole source. Leaving the block without error commits; any error
+    rolls everything back and the tables stay as they were."""
+
+    def __init__(self, con: duckdb.DuckDBPyConnection, table: str, hashed: dict[str, tuple[str, str]]):
+        self.con, self.table = con, table
+        self.hash_select = "".join(f", {keyed_hash_sql(v, ok)} as {h}" for h, (v, ok) in hashed.items())
+
+    def __enter__(self) -> "FileSwap":
+        run(self.con, "begin transaction")
+        return self
+
+    def __exit__(self, exc_type, exc, tb) -> None:
+        run(self.con, "rollback" if exc_type else "commit")
+
+    def remove(self, files: list[str], reshape_to: list[str] | None = None) -> None:
+        """Drop the rows of `files`; `reshape_to` drops the table too when its columns changed with the code."""
+        if reshape_to is not None and table_columns(self.con, self.table) not in (None, reshape_to):
+            run(self.con, f"drop table raw.{self.table}")
+        elif table_columns(self.con, self.table) is not None:
+            run(
+                self.con,
+                f"delete from raw.{self.table} where list_contains(?::varchar[], _source_file)",
+                [files],
+            )
+        for side, column in (("quarantine", "source_file"), ("file_ledger", "source_file")):
+            run(
+                self.con,
+                f"delete from raw.{side} where table_name = ? and list_contains(?::varchar[], {column})",
+                [self.table, files],
+            )
+
+    def append(self, landed: pl.DataFrame, quarantined: pl.DataFrame, ledger_rows: pl.DataFrame) -> None:
+        con, table = self.con, self.table
+        for name, frame in (("_landed", landed), ("_quarantined", quarantined), ("_ledger", ledger_rows)):
+            con.register(name, frame.to_arrow(compat_level=pl.CompatLevel.oldest()))
+        try:
+            select = f"select * {self.hash_select} from _landed"
+            run(con, f"create table if not exists raw.{table} as {select} limit 0")
+            run(con, f"insert into raw.{table} by name {select}")
+            run(con, "insert into raw.quarantine by name select * from _quarantined")
+            run(con, "insert into raw.file_ledger by name select * from _ledger")
+        finally:
+            for name in ("_landed", "_quarantined", "_ledger"):
+                con.unregister(name)
 
 
 def flag_deceased_beneficiaries(con: duckdb.DuckDBPyConnection) -> int:
