@@ -194,8 +194,8 @@ def test_small_sizes(small_extracts: Path) -> None:
     deliveries = sum(rows for f, rows in m["files"].items() if f.startswith("interventions/"))
     assert 35_000 < deliveries < 60_000  # about a million a year at province scale, scaled
     for file in files(small_extracts, "interventions/"):
-        if file.endswith(".xlsx"):
-            assert m["files"][file] <= 30_000
+        assert 20 <= m["files"][file] <= (30_000 if file.endswith(".xlsx") else 20_000), file
+    assert len(files(small_extracts, "interventions/2017/")) == 12  # nine provincial dinas, three kab/kota
 
 
 def test_bps_codes_are_real(small_extracts: Path, villages: pl.DataFrame) -> None:

@@ -42,6 +42,10 @@ from pipelines.demo_data.scales import SCALES
 from pipelines.demo_data.writers import CsvStyle, cased, write_csv, write_json, write_xlsx
 
 __all__ = ["SCALES", "generate"]
+TRUTH_COLUMNS = [
+    "file", "row", "kode_program", "report_year", "target_level", "person", "hh", "decile", "outside_bdt",
+    "deceased", "meets_need",
+]  # fmt: skip
 
 
 def generate(out: Path, scale: str = "tiny", seed: int = 2015, dirt_rate: float = 0.01) -> dict:
@@ -57,6 +61,7 @@ def generate(out: Path, scale: str = "tiny", seed: int = 2015, dirt_rate: float 
     deliveries = _deliveries(world, ags, idbdt, seed, dirt_rate)
     files: dict[str, int] = {}
     records = [_write_interventions(out, deliveries, ags, seed, files)]
+    deliveries = deliveries.select(TRUTH_COLUMNS)  # the text columns are written: free them
     records += _write_bdt(out, world, deliveries, seed, dirt_rate, files)
     records.append(_write_ikd(out, world, seed, dirt_rate, files))
     _write_population(out, world, seed, files)

@@ -51,8 +51,10 @@ class World:
     people: pl.DataFrame
     catalogue: dict[str, dict[str, str]]
     heads: np.ndarray  # person index of each household's head
-    hh_kab: np.ndarray  # Kemendagri regency code of each household
+    hh_kab: np.ndarray  # Kemendagri regency code of each household, as an integer (1804)
     person_kab: np.ndarray
+    person_decile: np.ndarray
+    alive: np.ndarray  # members who can receive anything
 
 
 def world(scale: Scale, geo: Geography, hh: pl.DataFrame, people: pl.DataFrame, cat: pl.DataFrame) -> World:
@@ -61,7 +63,8 @@ def world(scale: Scale, geo: Geography, hh: pl.DataFrame, people: pl.DataFrame, 
     heads = np.cumsum(size) - size
     if not (people["hub_krt"].to_numpy()[heads] == HEAD).all():
         raise ValueError("each household's first member must be its head")
-    kab = geo.desa["regency_code"].to_numpy()[hh["desa_idx"].to_numpy()]
+    kab = geo.desa["regency_code"].cast(pl.Int16).to_numpy()[hh["desa_idx"].to_numpy()]
+    person_hh = people["hh_idx"].to_numpy()
     return World(
         scale=scale,
         geo=geo,
@@ -70,7 +73,9 @@ def world(scale: Scale, geo: Geography, hh: pl.DataFrame, people: pl.DataFrame, 
         catalogue={r["kode_program"]: r for r in cat.iter_rows(named=True)},
         heads=heads,
         hh_kab=kab,
-        person_kab=kab[people["hh_idx"].to_numpy()],
+        person_kab=kab[person_hh],
+        person_decile=hh["decile"].to_numpy()[person_hh],
+        alive=needs.alive(people),
     )
 
 
@@ -95,7 +100,7 @@ def _volume(w: World, agency: Agency, report: Report, year: int) -> int:
     size = SIZES.get(report.kode_program, DEFAULT_SIZE)
     volume = size.volume * GROWTH[year] * w.scale.delivery_factor * report.share
     if agency.regency is not None:
-        volume *= float(np.mean(w.hh_kab == agency.regency))
+        volume *= float(np.mean(w.hh_kab == int(agency.regency)))
     return max(1, round(volume))
 
 
@@ -114,10 +119,10 @@ def _deliver(
     person_level = prog["target_level"] == "person"
     n_units = w.people.height if person_level else w.hh.height
     need = (p_need if person_level else h_need).get(prog["need_code"], np.ones(n_units, dtype=bool))
-    eligible = needs.alive(w.people) if person_level else np.ones(n_units, dtype=bool)
+    eligible = w.alive.copy() if person_level else np.ones(n_units, dtype=bool)
     kab = w.person_kab if person_level else w.hh_kab
     if agency.regency is not None:
-        eligible = eligible & (kab == agency.regency)
+        eligible &= kab == int(agency.regency)
     taken = served.setdefault(report.kode_program, np.zeros(n_units, dtype=bool))
     eligible &= ~taken
     narrow = _narrower(w, report.kode_program, person_level)
@@ -126,11 +131,9 @@ def _deliver(
     n_out = round(total * rng.uniform(0.05, 0.10))
     n_other = round(total * rng.uniform(0.05, 0.10))
     n_need = min(total - n_out - n_other, int(MAX_COVERAGE * needy.sum()))
-    decile = w.hh["decile"].to_numpy()
-    unit_decile = decile[w.people["hh_idx"].to_numpy()] if person_level else decile
-    pick_need = weighted_sample(rng, np.where(needy, NEEDY_WEIGHTS[unit_decile - 1], 0.0), n_need)
-    others = eligible & ~need
-    pick_other = weighted_sample(rng, np.where(others, OTHER_WEIGHTS[unit_decile - 1], 0.0), n_other)
+    decile = w.person_decile if person_level else w.hh["decile"].to_numpy()
+    pick_need = _sample(rng, needy, NEEDY_WEIGHTS, decile, n_need)
+    pick_other = _sample(rng, eligible & ~need, OTHER_WEIGHTS, decile, n_other)
     units = np.r_[pick_need, pick_other]
     taken[units] = True
     persons = units if person_level else w.heads[units]
@@ -138,6 +141,14 @@ def _deliver(
     outside = _outsider_rows(rng, w, agency, prog, n_out)
     rows = pl.concat([inside, outside], how="vertical")
     return _finish(rng, rows, agency, report, prog, year)
+
+
+def _sample(
+    rng: np.random.Generator, mask: np.ndarray, weights: np.ndarray, decile: np.ndarray, k: int
+) -> np.ndarray:
+    """`k` units among `mask`, weighted by their decile."""
+    units = np.flatnonzero(mask)
+    return units[weighted_sample(rng, weights[decile[units] - 1], k)]
 
 
 def _narrower(w: World, code: str, person_level: bool) -> np.ndarray:

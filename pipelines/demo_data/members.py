@@ -141,9 +141,9 @@ def _social(
     married = _marital(rng, role, female, age, h)
     school = _school(rng, age, q)
     working = _working(rng, age, female, school)
-    kab = geo.desa["regency_code"].to_numpy()[hh["desa_idx"].to_numpy()][hh_idx]
+    coastal = geo.desa["regency_code"].is_in(list(COASTAL)).to_numpy()[hh["desa_idx"].to_numpy()][hh_idx]
     sector = mixed_choice(rng, list(range(1, 22)), SECTOR_RURAL, SECTOR_KOTA, h["kota"].astype(float))
-    fisher = np.isin(kab, list(COASTAL)) & ~h["kota"] & (sector >= 8) & (rng.random(n) < 0.08)
+    fisher = coastal & ~h["kota"] & (sector >= 8) & (rng.random(n) < 0.08)
     sector = np.where(fisher, 4, sector)
     alive = np.isin(status, [PRESENT, NEW])
     decile = h["decile"]
@@ -245,9 +245,10 @@ def _identity(
         raise ValueError("BDT NIK serials reached the range kept for people outside the BDT")
     name = names.person_names(rng, female)
     name = _mark_names(name, people, hh, geo, starts)
-    kab = geo.desa["regency_code"].to_numpy()[desa_idx]
     capital = pl.Series([names.CAPITAL[c] for c in geo.regencies["regency_code"]])
-    kab_pos = np.searchsorted(geo.regencies["regency_code"].to_numpy(), kab)
+    kab_pos = np.searchsorted(geo.regencies["regency_code"].to_numpy(), geo.desa["regency_code"].to_numpy())[
+        desa_idx
+    ]
     born_elsewhere = rng.random(n) < 0.25
     place = pl.DataFrame(
         {

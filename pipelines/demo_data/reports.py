@@ -144,11 +144,12 @@ def _dirty(d: pl.DataFrame, kind: str, at: np.ndarray, w: World, rng: np.random.
 def _deceased(d: pl.DataFrame, at: np.ndarray, w: World, rng: np.random.Generator) -> pl.DataFrame:
     """Deliveries to BDT members recorded as deceased, in the agency's area when it has any."""
     dead = np.flatnonzero(w.people["keberadaan"].to_numpy() == DECEASED)
-    regency = d["agency_regency"].gather(at).fill_null("").to_numpy()
+    regency = d["agency_regency"].gather(at).cast(pl.Int16).fill_null(0).to_numpy()
     persons = np.full(len(at), -1, dtype=np.int64)
     for code in np.unique(regency):  # loop over the few agency areas
         rows = np.flatnonzero(regency == code)
-        pool = dead[w.person_kab[dead] == code] if code and (w.person_kab[dead] == code).any() else dead
+        local = w.person_kab[dead] == code
+        pool = dead[local] if local.any() else dead
         pool = np.setdiff1d(pool, persons)
         persons[rows[: len(pool)]] = rng.choice(pool, size=min(len(rows), len(pool)), replace=False)
     keep = persons >= 0

@@ -49,15 +49,13 @@ def weighted_sample(rng: np.random.Generator, weights: np.ndarray, k: int) -> np
     O(n) with argpartition, where `Generator.choice(replace=False, p=...)` is too slow on millions.
     Returned in ascending index order so the caller's output does not depend on partition internals.
     """
-    n = len(weights)
-    k = min(k, int(np.count_nonzero(weights > 0)))
+    candidates = np.flatnonzero(weights > 0)
+    k = min(k, len(candidates))
     if k <= 0:
         return np.zeros(0, dtype=np.int64)
-    keys = np.full(n, np.inf)
-    pos = weights > 0
-    keys[pos] = rng.exponential(size=int(pos.sum())) / weights[pos]
-    picked = np.argpartition(keys, k - 1)[:k] if k < n else np.arange(n)
-    return np.sort(picked)
+    keys = rng.exponential(size=len(candidates)) / weights[candidates]
+    picked = np.argpartition(keys, k - 1)[:k] if k < len(candidates) else np.arange(len(candidates))
+    return np.sort(candidates[picked])
 
 
 def group_rank(keys: np.ndarray) -> np.ndarray:
