@@ -97,10 +97,12 @@ BREAKS: list[tuple[str, set[str], list[str]]] = [
     # (suite, rules that must fail (exactly these), SQL that breaks the data)
     ("bdt_households", {"idbdt_unique"},
      ["insert into raw.bdt_households select * from raw.bdt_households limit 1"]),
-    ("bdt_households", {"decile_in_1_4"},
+    ("bdt_households", {"decile_in_1_4", "decile_matches_percentile"},
      ["update raw.bdt_households set status_kesejahteraan = 5 where idbdt = 'RT000000007'"]),
-    ("bdt_households", {"percentile_in_1_40"},
+    ("bdt_households", {"percentile_in_1_40", "decile_matches_percentile"},
      ["update raw.bdt_households set percentile = 41 where idbdt = 'RT000000007'"]),
+    ("bdt_households", {"decile_matches_percentile"},
+     ["update raw.bdt_households set percentile = 40 where idbdt = (select min(idbdt) from raw.bdt_households where status_kesejahteraan = 1)"]),
     ("bdt_households", {"bps_desa_code_composed"},
      ["update raw.bdt_households set kdkec = '999' where idbdt = 'RT000000007'"]),
     ("bdt_households", {"region_codes_valid"},
@@ -323,7 +325,7 @@ def test_failed_check_blocks_the_downstream_asset(data_dir: Path, clean_warehous
     [evaluation] = result.get_asset_check_evaluations()
     assert evaluation.asset_check_key.name == "gx_bdt_households"
     assert not evaluation.passed
-    assert evaluation.metadata["failed_expectations"].value == "decile_in_1_4"
+    assert evaluation.metadata["failed_expectations"].value == "decile_in_1_4, decile_matches_percentile"
     materialized = {e.asset_key for e in result.get_asset_materialization_events()}
     assert dg.AssetKey(["staging", "stg_bdt__households"]) not in materialized
     assert not (data_dir / "staging_ran").exists()

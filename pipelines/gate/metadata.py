@@ -7,7 +7,8 @@ Layout (in this order in the UI):
 - `<rule>`: one JSON entry per rule: outcome, expectation, column, observed value, unexpected count and
   percent, the rule's parameters (thresholds filled in), why the rule exists and a sample of offending rows;
 - `<rule> sample`: for a failed rule, its offending rows as a Markdown table (keys and the bad values);
-- `expectations`, `failed`, `seconds`, `warehouse`, `suite_file`.
+- `expectations`, `failed`, `seconds` (validation), `gx_setup_seconds` (GX import, first check of a process
+  only), `warehouse`, `suite_file`.
 Samples never hold cleartext NIK or names: batch queries do not select them.
 """
 
@@ -54,6 +55,7 @@ def metadata(outcome: SuiteOutcome) -> dict[str, Any]:
     meta["expectations"] = dg.MetadataValue.int(len(outcome.rules))
     meta["failed"] = dg.MetadataValue.int(len(failed))
     meta["seconds"] = dg.MetadataValue.float(round(outcome.seconds, 3))
+    meta["gx_setup_seconds"] = dg.MetadataValue.float(round(outcome.setup_seconds, 3))
     meta["warehouse"] = dg.MetadataValue.path(outcome.warehouse)
     meta["suite_file"] = dg.MetadataValue.path(f"expectations/{outcome.suite}.json")
     return meta
