@@ -6,6 +6,7 @@ included) every 50 ms.
 """
 
 import argparse
+import contextlib
 import json
 import os
 import sys
@@ -28,10 +29,8 @@ class PeakMemory:
         while not self._stop.is_set():
             total = 0
             for proc in [me, *me.children(recursive=True)]:
-                try:
+                with contextlib.suppress(psutil.Error):
                     total += proc.memory_info().rss
-                except psutil.Error:
-                    pass
             self.peak = max(self.peak, total)
             self._stop.wait(self.interval)
 
