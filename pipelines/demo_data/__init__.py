@@ -85,7 +85,8 @@ def _write_interventions(
 ) -> pl.DataFrame:
     """One file per agency and year, each in its own style; returns the dirt records."""
     blank_rows = {a.slug: a.blank_rows for a in ags}
-    for (file,), rows in d.partition_by("file", as_dict=True, maintain_order=True).items():
+    for file, start, n in reports.blocks(d):
+        rows = d.slice(start, n)
         xlsx = file.endswith(".xlsx")
         style = reports.style_for(file, seed, xlsx)
         table = reports.render(rows, style, xlsx, seed, file)

@@ -60,25 +60,30 @@ def assign(d: pl.DataFrame, agencies: list[Agency], w: World, idbdt: pl.Series) 
     )
 
 
+def blocks(d: pl.DataFrame) -> list[tuple[str, int, int]]:
+    """(file, first row, rows) of each file; `d` is sorted by file, so a file is a zero-copy slice."""
+    names, first, count = np.unique(d["file"].to_numpy(), return_index=True, return_counts=True)
+    return [(str(f), int(i), int(n)) for f, i, n in zip(names, first, count, strict=True)]
+
+
 def spell_funding(d: pl.DataFrame, spellings: dict[str, list[str]], seed: int) -> pl.DataFrame:
     """`sumber_dana` as each file writes it: mostly its own spelling of each budget, sometimes another."""
-    variants = {
-        c: [_case(s, st) for s in v for st in ("smart", "upper", "lower")] for c, v in spellings.items()
-    }
-    parts = []
-    for (file,), rows in d.partition_by("file", as_dict=True, maintain_order=True).items():
+    budgets = sorted(spellings)
+    variants = [[_case(s, st) for s in spellings[c] for st in ("smart", "upper", "lower")] for c in budgets]
+    offset = np.cumsum([0] + [len(v) for v in variants])
+    canon = d["sumber_canonical"].replace_strict(budgets, list(range(len(budgets))), return_dtype=pl.Int8)
+    canon = canon.to_numpy()
+    chosen = np.zeros(d.height, dtype=np.int64)  # index into all variants
+    for file, start, n in blocks(d):
         rng = stream(seed, f"funding-{file}")
-        own = rng.random(rows.height) < 0.85
-        other = rng.random(rows.height)
-        canon = rows["sumber_canonical"].to_numpy()
-        spelled = pl.Series("sumber_dana", [None] * rows.height, dtype=pl.String)
-        for c in sorted(variants):  # loop over the four budgets, not rows
-            at = np.flatnonzero(canon == c)
-            pool = pl.Series(variants[c], dtype=pl.String)
+        own = rng.random(n) < 0.85
+        other = rng.random(n)
+        for i, pool in enumerate(variants):  # loop over the four budgets, not rows
+            at = np.flatnonzero(canon[start : start + n] == i)
             idx = np.where(own[at], rng.integers(0, len(pool)), (other[at] * len(pool)).astype(np.int64))
-            spelled.scatter(at, pool.gather(idx))
-        parts.append(rows.with_columns(spelled))
-    return pl.concat(parts)
+            chosen[at + start] = offset[i] + idx
+    every = pl.Series("sumber_dana", [v for pool in variants for v in pool], dtype=pl.String)
+    return d.with_columns(every.gather(chosen))
 
 
 def _case(spelling: str, style: str) -> str:
