@@ -405,3 +405,18 @@ def test_cli_summary_lists_files_rows_and_version(data_dir: Path, capsys: pytest
         assert f"{m}.parquet" in out and f"{mart_rows(m, 3):,} rows" in out
     assert "make ui" in out and "README.md" in out
     assert "Siti" not in out and "Rahmawati" not in out  # no names on the console
+
+
+def test_restricted_lists_prefer_kemendagri_codes_over_bps(data_dir: Path) -> None:
+    """The dbt model's columns: both systems side by side; folders use Kemendagri, never BPS."""
+    write_warehouse(1)
+    con = duckdb.connect(str(settings.warehouse_path()))
+    con.execute(
+        "create or replace table restricted.target_households as select * from (values "
+        "('1801', '1803', '1801042001', 'Siti Rahmawati A'), ('1804', '1801', '1804012001', 'Budi Santoso B')) "
+        "t(kabupaten_kemendagri_code, kabupaten_bps_code, desa_kemendagri_code, nama_krt)"
+    )
+    con.close()
+    out = publish_restricted_lists(run_id="codes")
+    assert {k: v["rows"] for k, v in out["lists"].items()} == {"1801": 1, "1804": 1}
+    assert out["lists"]["1804"]["kab_name"] == "Lampung Barat"

@@ -44,16 +44,23 @@ DIR_MODE = 0o750
 FILE_MODE = 0o640
 
 # Where a kabupaten code can come from, in order of preference.
-_KEMENDAGRI_KAB = ("kemendagri_kab_code", "kode_kab_kemendagri", "kemendagri_regency_code", "regency_code")
+_KEMENDAGRI_KAB = (
+    "kabupaten_kemendagri_code",
+    "kemendagri_kab_code",
+    "kode_kab_kemendagri",
+    "kemendagri_regency_code",
+    "regency_code",
+)
 _KEMENDAGRI_DESA = (
+    "desa_kemendagri_code",
     "kemendagri_desa_code",
     "kode_desa_kemendagri",
     "village_code",
     "kode_desa",
     "kode_wilayah",
 )
-_BPS_KAB = ("bps_kab_code", "kode_kab_bps")
-_BPS_DESA = ("bps_desa_code", "kode_desa_bps")
+_BPS_KAB = ("kabupaten_bps_code", "bps_kab_code", "kode_kab_bps")
+_BPS_DESA = ("desa_bps_code", "bps_desa_code", "kode_desa_bps")
 
 
 def _kab_expression(columns: set[str]) -> tuple[str, bool]:
