@@ -10,6 +10,7 @@ import hashlib
 import io
 import json
 import re
+import shutil
 import zipfile
 from collections import Counter
 from pathlib import Path
@@ -609,3 +610,17 @@ def test_same_seed_same_bytes_other_seed_other_data(tiny_extracts: Path, tmp_pat
     mine = digests(tiny_extracts)
     for file in ("bdt/BDT2015_ART_1872.csv", "ikd/IKD_2014.csv", "population/penduduk_desa_2016.csv"):
         assert theirs[file] != mine[file]
+
+
+def test_regenerating_removes_only_what_the_previous_run_wrote(tiny_extracts: Path, tmp_path: Path) -> None:
+    out = tmp_path / "raw"
+    shutil.copytree(tiny_extracts, out)
+    m = manifest(out)
+    m["files"]["bdt/BDT2015_RT_1899.csv"] = 1  # as if an earlier, larger run had written it
+    (out / "bdt/BDT2015_RT_1899.csv").write_text("IDBDT\n1\n")
+    (out / "_demo/manifest.json").write_text(json.dumps(m))
+    (out / "bdt/catatan.txt").write_text("the data team's own notes")
+    generate(out, scale="tiny", seed=2015, dirt_rate=0.0)
+    assert not (out / "bdt/BDT2015_RT_1899.csv").exists()
+    assert (out / "bdt/catatan.txt").exists()
+    assert dirt(out).height == 0 and set(manifest(out)["files"]) == set(manifest(tiny_extracts)["files"])

@@ -20,6 +20,8 @@ Same arguments, same bytes: every part draws from its own seeded stream, and `di
 the dirt (the clean data underneath is identical). With `dirt_rate=0` nothing is injected at all.
 """
 
+import json
+import shutil
 from pathlib import Path
 
 import numpy as np
@@ -52,6 +54,7 @@ def generate(out: Path, scale: str = "tiny", seed: int = 2015, dirt_rate: float 
     """Write the demo drop zone under `out`; return the manifest (also written to `_demo/manifest.json`)."""
     out = Path(out)
     sc = SCALES[scale]
+    _remove_previous(out)
     geo = geography.load(sc, seed)
     hh = households.synthesize(geo, sc.households, seed)
     people, hh = members.synthesize(hh, geo, seed)
@@ -65,9 +68,21 @@ def generate(out: Path, scale: str = "tiny", seed: int = 2015, dirt_rate: float 
     records += _write_bdt(out, world, deliveries, seed, dirt_rate, files)
     records.append(_write_ikd(out, world, seed, dirt_rate, files))
     _write_population(out, world, seed, files)
-    manifest = _manifest(sc.name, seed, dirt_rate, files, dirt.records_frame(records))
-    _write_demo(out, manifest, dirt.records_frame(records), world, idbdt, deliveries)
+    record_frame = dirt.records_frame(records)
+    manifest = _manifest(sc.name, seed, dirt_rate, files, record_frame)
+    _write_demo(out, manifest, record_frame, world, idbdt, deliveries)
     return manifest
+
+
+def _remove_previous(out: Path) -> None:
+    """Delete the files an earlier generation listed in its manifest (and nothing else), so a smaller
+    scale written over a larger one leaves no stale kab/kota or agency files behind."""
+    old = out / "_demo" / "manifest.json"
+    if not old.exists():
+        return
+    for file in json.loads(old.read_text(encoding="utf-8")).get("files", {}):
+        (out / file).unlink(missing_ok=True)
+    shutil.rmtree(out / "_demo", ignore_errors=True)
 
 
 def _deliveries(
