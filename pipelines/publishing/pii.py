@@ -68,8 +68,31 @@ def find_personal_data(con: duckdb.DuckDBPyConnection, schema: str, tables: list
     return problems
 
 
-def _needle_table(con: duckdb.DuckDBPyConnection, needles: list[str]) -> None:
-    cleaned = sorted({" ".join(n.split()).lower() for n in needles if n and n.strip()})
+def region_names() -> set[str]:
+    """Names of every kab/kota, kecamatan and desa in Lampung (both systems' spellings).
+
+    Desa are often named like people (a desa "Bambang", a man Bambang): a region name in a mart is not a leak.
+    """
+    import csv
+
+    from pipelines import settings
+
+    names: set[str] = set()
+    for file in ("regencies.csv", "districts.csv", "villages.csv"):
+        with open(settings.REFERENCE_DIR / file, newline="", encoding="utf-8") as f:
+            for row in csv.DictReader(f):
+                for col in ("name", "short_name", "bps_name", "name_kepmendagri_2025"):
+                    if row.get(col):
+                        names.add(_norm(row[col]))
+    return names
+
+
+def _norm(text: str) -> str:
+    return " ".join(str(text).split()).lower()
+
+
+def _needle_table(con: duckdb.DuckDBPyConnection, needles: list[str], allowed: set[str]) -> None:
+    cleaned = sorted({_norm(n) for n in needles if n and n.strip()} - allowed)
     con.execute("create or replace temp table _needles (s varchar, multiword boolean)")
     if cleaned:
         con.executemany("insert into _needles values (?, ?)", [(n, " " in n) for n in cleaned])
@@ -102,19 +125,21 @@ def _scan_relation(con: duckdb.DuckDBPyConnection, label: str, relation: str) ->
     return problems
 
 
-def scan_publication(marts_dir, needles: list[str]) -> list[str]:
+def scan_publication(marts_dir, needles: list[str], allowed: set[str] | None = None) -> list[str]:
     """Scan every published file under `marts_dir` (all releases, every Parquet file and every table of
     every serving DuckDB file) for personal-looking column names, NIK/KK-like values, and any of `needles`
     (names and addresses from the source): a value equal to a needle, or containing a multi-word one.
+    Needles that are also `allowed` (by default: Lampung's region names) are not looked for.
     Returns the problems found (empty: clean). An audit tool, and what the PII tests assert on.
     """
     from pathlib import Path
 
     marts_dir = Path(marts_dir)
+    allowed = region_names() if allowed is None else {_norm(a) for a in allowed}
     con = duckdb.connect()
     problems: list[str] = []
     try:
-        _needle_table(con, needles)
+        _needle_table(con, needles, allowed)
         files = sorted(p for p in marts_dir.rglob("*") if p.is_file() and not p.is_symlink())
         for i, path in enumerate(files):
             rel = path.relative_to(marts_dir).as_posix()
