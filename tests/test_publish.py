@@ -8,6 +8,7 @@ import hashlib
 import json
 import os
 import random
+import shutil
 import signal
 import subprocess
 import sys
@@ -420,3 +421,48 @@ def test_restricted_lists_prefer_kemendagri_codes_over_bps(data_dir: Path) -> No
     out = publish_restricted_lists(run_id="codes")
     assert {k: v["rows"] for k, v in out["lists"].items()} == {"1801": 1, "1804": 1}
     assert out["lists"]["1804"]["kab_name"] == "Lampung Barat"
+
+
+@pytest.mark.slow
+def test_concurrent_readers_during_full_nightly_runs(data_dir: Path, tmp_path: Path) -> None:
+    """The real thing: the whole nightly job (landing, dbt, gate, publish; in-process as `make run` does it)
+    refreshes the publication with different extracts while another process reads it in a loop."""
+    from pipelines.definitions import defs
+    from pipelines.demo_data import generate
+
+    job = defs.resolve_job_def("nightly_refresh")
+    raw = data_dir / "raw"
+    generate(out=raw, scale="tiny", seed=2015, dirt_rate=0.0)
+    with dg.DagsterInstance.get() as instance:
+        assert job.execute_in_process(instance=instance).success
+    marts = data_dir / "marts"
+    first, first_counts = check_serving(marts)
+
+    shutil.rmtree(raw)
+    generate(
+        out=raw, scale="tiny", seed=2016, dirt_rate=0.0
+    )  # another delivery: other households, other counts
+    stop, ready, out = tmp_path / "stop", tmp_path / "ready", tmp_path / "reader.json"
+    reader = subprocess.Popen(
+        [sys.executable, "-m", "pipelines.publishing.reader", "--loop", "--marts-dir", str(marts)]
+        + ["--stop-file", str(stop), "--ready-file", str(ready), "--out", str(out)],
+        cwd=REPO,
+    )
+    try:
+        deadline = time.monotonic() + 60
+        while not ready.exists():
+            assert reader.poll() is None and time.monotonic() < deadline
+            time.sleep(0.05)
+        with dg.DagsterInstance.get() as instance:
+            assert job.execute_in_process(instance=instance).success
+        time.sleep(1)  # a few reads of the new version too
+    finally:
+        stop.touch()
+        reader.wait(timeout=120)
+    summary = json.loads(out.read_text())
+    assert summary["errors"] == [] and reader.returncode == 0
+    second, second_counts = check_serving(marts)
+    assert second != first and second_counts != first_counts
+    assert set(summary["versions"]) == {first, second}, "the reader saw only one version"
+    assert summary["versions"][first] == first_counts and summary["versions"][second] == second_counts
+    print(f"reader: {summary['rounds']} consistent rounds during a full run ({summary['seconds']} s)")
