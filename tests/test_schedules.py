@@ -61,6 +61,8 @@ def test_instance_lets_one_run_write_at_a_time(tmp_path: Path, monkeypatch: pyte
         assert queue.max_concurrent_runs == 1
         assert {"key": "tkpk/warehouse", "value": "writer", "limit": 1} in queue.tag_concurrency_limits
         assert type(instance.run_coordinator).__name__ == "QueuedRunCoordinator"
+        # a dead run must not hold the only slot for ever
+        assert instance.run_monitoring_enabled and 0 < instance.run_monitoring_max_runtime_seconds <= 6 * 3600
     raw = yaml.safe_load((REPO / "dagster_home" / "dagster.yaml").read_text())
     assert raw["telemetry"]["enabled"] is False
 
