@@ -466,3 +466,15 @@ def test_concurrent_readers_during_full_nightly_runs(data_dir: Path, tmp_path: P
     assert set(summary["versions"]) == {first, second}, "the reader saw only one version"
     assert summary["versions"][first] == first_counts and summary["versions"][second] == second_counts
     print(f"reader: {summary['rounds']} consistent rounds during a full run ({summary['seconds']} s)")
+
+
+def test_hugeint_sums_are_published_as_bigint(data_dir: Path) -> None:
+    """`sum()` of integers is HUGEINT in DuckDB, which Parquet stores as DOUBLE: BI gets BIGINT instead."""
+    write_warehouse(
+        1, extra="create or replace table marts.sector_gaps as select sum(range) as people from range(10)"
+    )
+    publish_bi_marts(run_id="huge")
+    marts = data_dir / "marts"
+    assert str(pq.read_schema(marts / "sector_gaps.parquet").field("people").type) == "int64"
+    with duckdb.connect(str(marts / SERVING_FILE), read_only=True) as con:
+        assert con.execute("select typeof(people), people from sector_gaps").fetchone() == ("BIGINT", 45)

@@ -145,6 +145,15 @@ def _lit(value: str) -> str:
     return "'" + value.replace("'", "''") + "'"
 
 
+def _bi_column(column: str, dtype: str) -> str:
+    """A column as BI tools read it best: DuckDB's 128-bit integers (what `sum()` of integers gives) become
+    BIGINT, which every driver and Power Query understand (Parquet would otherwise get them as DOUBLE); a value
+    that does not fit makes the cast, and so the publish, fail rather than publish a wrong number."""
+    if dtype in ("HUGEINT", "UHUGEINT"):
+        return f"cast({_q(column)} as bigint) as {_q(column)}"
+    return _q(column)
+
+
 def _dbt_docs() -> dict[str, dict]:
     """Descriptions of the marts and their columns from the dbt manifest, when dbt has parsed the project."""
     manifest = settings.DBT_PROJECT_DIR / "target" / "manifest.json"
@@ -222,12 +231,14 @@ def _build_release(
         con.execute("create schema marts")
         infos: dict[str, TableInfo] = {}
         for name in marts:
-            cols = [r[0] for r in con.execute(f"describe wh.marts.{_q(name)}").fetchall()]
+            described_wh = con.execute(f"describe wh.marts.{_q(name)}").fetchall()
+            cols = [r[0] for r in described_wh]
             if VERSION_COLUMN in cols:
                 raise PublishError(f"marts.{name} already has a column {VERSION_COLUMN}; it is publish's.")
             con.execute(
-                f"create table marts.{_q(name)} as "
-                f"select *, {_lit(version)}::varchar as {VERSION_COLUMN} from wh.marts.{_q(name)}"
+                f"create table marts.{_q(name)} as select "
+                + ", ".join(_bi_column(c, t) for c, t, *_ in described_wh)
+                + f", {_lit(version)}::varchar as {VERSION_COLUMN} from wh.marts.{_q(name)}"
             )
             t_comment, c_comments = _warehouse_comments(con, name)
             docs = dbt_docs.get(name, {})
@@ -428,7 +439,7 @@ def publish_bi_marts(
             manifest = _manifest(version, published_at, run_id, tables, build)
             text = json.dumps(manifest, indent=2, ensure_ascii=False) + "\n"
             fsutil.write_text_atomic(build / MANIFEST_FILE, text)
-            fsutil.write_text_atomic(build / README_FILE, render_readme(manifest))
+            fsutil.write_text_atomic(build / README_FILE, render_readme(manifest, marts_dir))
             for p in build.iterdir():
                 os.chmod(p, 0o444)
             fsutil.fsync_dir(build)

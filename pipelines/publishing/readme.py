@@ -4,6 +4,8 @@ Generated from the release's own manifest at every publish, so the column list c
 beside it; it lives in the release folder and `data/marts/README.md` points at the current one.
 """
 
+from pathlib import Path
+
 from pipelines import settings
 from pipelines.publishing.bi import (
     CURRENT,
@@ -19,8 +21,8 @@ def _cell(text: str) -> str:
     return " ".join(str(text).split()).replace("|", "\\|") or " "
 
 
-def render_readme(manifest: dict) -> str:
-    marts_dir = settings.marts_dir()
+def render_readme(manifest: dict, marts_dir: Path | None = None) -> str:
+    marts_dir = marts_dir or settings.marts_dir()
     serving = marts_dir / SERVING_FILE
     version = manifest["version"]
     tables: dict = manifest["tables"]
