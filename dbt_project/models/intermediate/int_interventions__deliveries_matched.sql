@@ -88,30 +88,9 @@ matched as (
     from joined
 ),
 
-final as (
+keyed as (
     select
-        matched._source_file,
-        matched._source_row,
-        matched.reporting_year,
-        matched.programme_code,
-        matched.sector,
-        matched.need_code,
-        matched.target_level,
-        matched.funding_source,
-        matched.agency,
-        matched.desa_kemendagri_code,
-        case
-            when matched.kecamatan_kemendagri_code is not null then matched.desa_kemendagri_code
-        end as located_desa_kemendagri_code,
-        matched.kecamatan_kemendagri_code,
-        matched.kabupaten_kemendagri_code,
-        matched.amount_rp,
-        matched.flag_deceased_beneficiary,
-        matched.match_method,
-        matched.matched_household_sk,
-        matched.matched_idartbdt,
-        matched.matched_household_sk is not null as is_in_bdt,
-        households.decile,
+        matched.*,
         case
             when matched.target_level = 'person' then coalesce(
                 'art:' || matched.matched_idartbdt,
@@ -125,8 +104,37 @@ final as (
             )
         end as beneficiary_key,
     from matched
+),
+
+final as (
+    select
+        keyed._source_file,
+        keyed._source_row,
+        keyed.reporting_year,
+        keyed.programme_code,
+        keyed.sector,
+        keyed.need_code,
+        keyed.target_level,
+        keyed.funding_source,
+        keyed.agency,
+        keyed.desa_kemendagri_code,
+        case
+            when keyed.kecamatan_kemendagri_code is not null then keyed.desa_kemendagri_code
+        end as located_desa_kemendagri_code,
+        keyed.kecamatan_kemendagri_code,
+        keyed.kabupaten_kemendagri_code,
+        keyed.amount_rp,
+        keyed.flag_deceased_beneficiary,
+        keyed.match_method,
+        keyed.matched_household_sk,
+        keyed.matched_idartbdt,
+        keyed.matched_household_sk is not null as is_in_bdt,
+        households.decile,
+        split_part(keyed.beneficiary_key, ':', 1) as beneficiary_type,
+        dense_rank() over (order by keyed.beneficiary_key)::integer as beneficiary_id,
+    from keyed
     left join households
-        on matched.matched_household_sk = households.household_sk
+        on keyed.matched_household_sk = households.household_sk
 )
 
 select * from final

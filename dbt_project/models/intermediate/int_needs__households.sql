@@ -1,7 +1,8 @@
 -- Households with a need, per reporting year: one row per (reporting_year, household, need_code). A
 -- household has a need when a household criterion of the need rules holds for it (housing, water,
 -- sanitation) or when any of its members meets a member criterion of that need (int_needs__persons:
--- person-level needs such as education, and household needs judged on a member such as economy).
+-- person-level needs such as education, and household needs judged on a member such as economy; the same
+-- macros as int_needs__persons, evaluated here directly).
 -- members_in_need counts those members: for a person-level need it is the number of eligible persons.
 with
 
@@ -18,8 +19,20 @@ years as (
     select reporting_year from {{ ref('int_reporting_years') }}
 ),
 
-person_needs as (
-    select * from {{ ref('int_needs__persons') }}
+-- the member criteria, as in int_needs__persons, keyed by a cheap row number instead of idartbdt
+persons as (
+    select
+        *,
+        row_number() over () as person_row,
+    from ({{ persons_by_reporting_year() }})
+),
+
+member_matches as (
+    {{ member_need_matches('persons', 'person_row') }}
+),
+
+need_levels as (
+    select distinct need_code, need_level, sector from {{ ref('stg_reference__need_rules') }}
 ),
 
 household_matches as (
@@ -64,15 +77,15 @@ household_side as (
 
 member_side as (
     select
-        person_needs.reporting_year,
-        households.household_sk,
-        person_needs.need_code,
-        person_needs.need_level,
-        person_needs.sector,
+        member_matches.reporting_year,
+        member_matches.household_sk,
+        member_matches.need_code,
+        need_levels.need_level,
+        need_levels.sector,
         count(*) as members_in_need,
-    from person_needs
-    inner join households
-        on person_needs.idbdt = households.idbdt
+    from member_matches
+    inner join need_levels
+        on member_matches.need_code = need_levels.need_code
     group by all
 ),
 

@@ -68,18 +68,16 @@ reached_units as (
 ),
 
 -- the members reached by a person-level programme, with their age in that year, for the need rules
+reached_individuals as (
+    select individuals.*
+    from {{ ref('stg_bdt__individuals') }} as individuals
+    semi join reached_units
+        on individuals.idartbdt = reached_units.idartbdt
+        and reached_units.target_level = 'person'
+),
+
 reached_persons as (
-    select distinct
-        reached_units.reporting_year,
-        ages.age,
-        individuals.*,
-    from reached_units
-    inner join {{ ref('stg_bdt__individuals') }} as individuals
-        on reached_units.idartbdt = individuals.idartbdt
-    inner join {{ ref('int_bdt__person_ages') }} as ages
-        on reached_units.idartbdt = ages.idartbdt
-        and reached_units.reporting_year = ages.reporting_year
-    where reached_units.target_level = 'person'
+    {{ persons_by_reporting_year('reached_individuals') }}
 ),
 
 reached_person_needs as (
@@ -181,15 +179,15 @@ coverage_rollup as (
 ),
 
 -- beneficiaries where they were delivered, once per region level: a programme's beneficiaries are its
--- beneficiary_key; a sector's are households (BDT households, outside the BDT one per NIK, else per row)
+-- beneficiary_id; a sector's are households (the BDT household, outside the BDT the beneficiary_id)
 delivered as (
     select
         reporting_year,
         programme_code,
         sector,
         is_in_bdt,
-        beneficiary_key,
-        case when is_in_bdt then 'bdt:' || matched_household_sk else beneficiary_key end as household_key,
+        beneficiary_id,
+        case when is_in_bdt then matched_household_sk else beneficiary_id end as household_id,
         unnest([
             {'region_level': 'province', 'kemendagri_code': '{{ var("province_code") }}'},
             {'region_level': 'kabupaten', 'kemendagri_code': kabupaten_kemendagri_code},
@@ -200,31 +198,29 @@ delivered as (
 ),
 
 programme_beneficiaries as (
-    select
+    select distinct
         reporting_year,
         'programme' as scope,
         programme_code,
         region.region_level,
         region.kemendagri_code,
-        beneficiary_key,
-        bool_or(is_in_bdt) as is_in_bdt,
+        beneficiary_id,
+        is_in_bdt,
     from delivered
     where region.kemendagri_code is not null
-    group by all
 ),
 
 sector_beneficiaries as (
-    select
+    select distinct
         reporting_year,
         'sector' as scope,
         sector as programme_code,
         region.region_level,
         region.kemendagri_code,
-        household_key as beneficiary_key,
-        bool_or(is_in_bdt) as is_in_bdt,
+        household_id as beneficiary_id,
+        is_in_bdt,
     from delivered
     where region.kemendagri_code is not null
-    group by all
 ),
 
 targeting_rollup as (

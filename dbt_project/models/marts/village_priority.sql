@@ -66,7 +66,7 @@ received as (
         reporting_year,
         located_desa_kemendagri_code as desa_kemendagri_code,
         count(*) as deliveries_received,
-        count(distinct beneficiary_key) as beneficiaries_received,
+        count(distinct beneficiary_id) as beneficiaries_received,
         count(distinct programme_code) as programmes_received,
         coalesce(sum(amount_rp), 0)::bigint as amount_rp_received,
     from deliveries

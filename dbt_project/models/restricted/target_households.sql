@@ -1,14 +1,16 @@
--- RESTRICTED: by name and address. The decile-I and II households with an unmet need, one row per
--- reporting year, household and sector, for the agencies that act on them. Reads the cleartext head's name,
+-- RESTRICTED: by name and address. The decile-I and II households with an unmet need in the latest
+-- reporting year, one row per household and sector, for the agencies that act on them. Reads the cleartext head's name,
 -- address and KK number straight from the landed source (never through staging); built in schema
 -- restricted, never published with the BI marts.
 with
 
+-- the current list: the latest reporting year
 gaps as (
     select * from {{ ref('int_coverage__household_sectors') }}
     where is_in_need
         and not is_reached
         and decile in (1, 2)
+        and reporting_year = (select max(reporting_year) from {{ ref('int_reporting_years') }})
 ),
 
 households as (
