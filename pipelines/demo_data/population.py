@@ -34,6 +34,7 @@ def synthesize(geo: Geography, hh: pl.DataFrame, seed: int) -> dict[int, pl.Data
     pop17 = np.maximum(np.round(pop * (1 + rng.normal(0.012, 0.006, n))), pop - 5)
     pop17 = np.maximum(pop17, np.ceil(people / 0.9) + 1)
     kk17 = np.maximum(np.round(kk * pop17 / pop + rng.normal(2, 1, n)), families + 1)
+    pop, pop17 = np.maximum(pop, kk), np.maximum(pop17, kk17)  # every family has at least one person
     return {year: _frame(desa, p, k) for year, p, k in ((2016, pop, kk), (2017, pop17, kk17))}
 
 
