@@ -126,6 +126,18 @@ class Browser:
             " if (b) b.click(); })()"
         )
 
+    def settle_popups(self, appear_within: float = 10) -> None:
+        """The community dialog opens a moment after the first page: wait for it, skip it, see it gone."""
+        deadline = time.monotonic() + appear_within
+        while "Join the Dagster community" not in self.text():
+            if time.monotonic() > deadline:
+                return
+            time.sleep(0.3)
+        while "Join the Dagster community" in self.text():
+            self.dismiss_popups()
+            assert time.monotonic() < deadline + 30, "could not close the community dialog"
+            time.sleep(0.3)
+
     def wait_for_text(self, needles: list[str], timeout: float = 90) -> str:
         deadline = time.monotonic() + timeout
         while True:
@@ -264,6 +276,7 @@ def test_ui_shows_the_asset_graph_and_a_clicked_run_publishes(ui: UI, browser: B
     # The whole lineage: the four groups.
     browser.goto(f"{ui.base}/asset-groups")
     browser.wait_for_text(["raw", "staging", "marts", "publish"])
+    browser.settle_popups()
     time.sleep(1)
     browser.screenshot(ARTIFACTS / "ui-lineage.png")
 
