@@ -41,7 +41,7 @@ demo: setup  ## demo extracts (if absent) + one full run + a summary
 run: setup  ## materialise every asset once, in-process: the nightly job
 	$(BIN)/python -m pipelines.cli run
 
-test: setup  ## the test suite
+test: setup ui-test-deps  ## the test suite (the UI test needs Debian's Chromium, installed here if missing)
 	$(BIN)/python -m pytest -q
 
 ui: setup  ## Dagster UI (webserver + daemon) on 127.0.0.1:3000
