@@ -260,6 +260,22 @@ def test_check_result_names_the_failed_expectation_with_observed_value_and_sampl
     assert meta["failed"].value == 1
 
 
+def test_aggregate_rules_list_offending_rows_when_they_fail(warehouse: Path) -> None:
+    """Uniqueness and share rules run as one bundled aggregate; their rows come from meta.sample_query."""
+    synthetic.spoil(
+        warehouse,
+        "insert into raw.bdt_individuals select * from raw.bdt_individuals where idartbdt = 'RT00000000701'",
+    )
+    outcome = run("bdt_individuals", warehouse)
+    unique = outcome.rule("idartbdt_unique")
+    assert not unique.success and unique.observed < 1
+    assert unique.sample == [{"idartbdt": "RT00000000701", "rows_with_this_id": 2}]
+    synthetic.spoil(warehouse, "update raw.bdt_individuals set nik_valid = true where nik is null")
+    flags = run("bdt_individuals", warehouse).rule("nik_flag_consistent")
+    assert not flags.success and flags.observed < 1
+    assert flags.sample and all(row["nik_valid"] and row["nik_length"] is None for row in flags.sample)
+
+
 def test_samples_never_carry_cleartext_nik_or_names(warehouse: Path) -> None:
     synthetic.spoil(
         warehouse, "update raw.bdt_individuals set nik_valid = true, jnskel = 9 where nik is null"

@@ -103,6 +103,7 @@ def run_suite(suite: Suite, db_path: Path) -> SuiteOutcome:
         )
     by_rule = {e["meta"]["rule"]: e for e in suite.expectations}
     rules = [_outcome(r, by_rule) for r in result.results]
+    _add_samples(rules, by_rule, suite.batch_query, db_path)
     order = {name: i for i, name in enumerate(suite.rules)}
     rules.sort(key=lambda r: order.get(r.rule, len(order)))
     return SuiteOutcome(
@@ -114,6 +115,28 @@ def _probe(db_path: Path, query: str) -> None:
     """Bind the batch query once (no rows read): a missing table or column is one clear error, not one per rule."""
     with duckdb.connect(str(db_path), read_only=True) as con:
         con.execute(f"describe {query}").fetchall()
+
+
+def _add_samples(
+    rules: list[RuleOutcome], by_rule: dict[str, dict[str, Any]], batch: str, db_path: Path
+) -> None:
+    """Offending rows for failed aggregate rules (uniqueness, shares), from their `meta.sample_query`.
+
+    Aggregate expectations are bundled by GX into one query per batch, so the happy path stays cheap; the
+    rows behind a failure are looked up only when there is one.
+    """
+    failed = [r.rule for r in rules if not r.success and not r.sample and not r.error]
+    wanted = {rule: by_rule.get(rule, {}).get("meta", {}).get("sample_query") for rule in failed}
+    wanted = {rule: query for rule, query in wanted.items() if query}
+    if not wanted:
+        return
+    with duckdb.connect(str(db_path), read_only=True) as con:
+        for rule in rules:
+            if rule.rule in wanted:
+                sql = wanted[rule.rule].replace("{batch}", f"({batch}) as batch")
+                cursor = con.execute(f"select * from ({sql}) limit {SAMPLE_ROWS}")
+                names = [d[0] for d in cursor.description]
+                rule.sample = [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
 
 
 def _outcome(result: Any, by_rule: dict[str, dict[str, Any]]) -> RuleOutcome:

@@ -107,6 +107,8 @@ def parse_suite(path: Path, values: dict[str, Any], used: set[str] | None = None
     for number, e in enumerate(doc["expectations"], 1):
         kwargs = {k: _sql(v) if k in SQL_KWARGS else v for k, v in e.get("kwargs", {}).items()}
         meta = dict(e.get("meta", {}))
+        if "sample_query" in meta:
+            meta["sample_query"] = fill(_sql(meta["sample_query"]), values, used)
         if not meta.get("rule"):
             raise ValueError(f"{path.name}: expectation {number} ({e['type']}) has no meta.rule name")
         expectations.append({"type": e["type"], "kwargs": fill(kwargs, values, used), "meta": meta})
