@@ -8,16 +8,20 @@ needs as (
         reporting_year,
         household_sk,
         sector,
-        sum(members_in_need)::integer as members_in_need,
+        true as is_in_need,
+        false as is_reached,
+        members_in_need,
     from {{ ref('int_needs__households') }}
-    group by all
 ),
 
 reached as (
-    select distinct
+    select
         reporting_year,
         matched_household_sk as household_sk,
         sector,
+        false as is_in_need,
+        true as is_reached,
+        0 as members_in_need,
     from {{ ref('int_interventions__deliveries_matched') }}
     where matched_household_sk is not null
 ),
@@ -28,17 +32,18 @@ households as (
 
 combined as (
     select
-        coalesce(needs.reporting_year, reached.reporting_year) as reporting_year,
-        coalesce(needs.household_sk, reached.household_sk) as household_sk,
-        coalesce(needs.sector, reached.sector) as sector,
-        needs.household_sk is not null as is_in_need,
-        reached.household_sk is not null as is_reached,
-        coalesce(needs.members_in_need, 0) as members_in_need,
-    from needs
-    full outer join reached
-        on needs.reporting_year = reached.reporting_year
-        and needs.household_sk = reached.household_sk
-        and needs.sector = reached.sector
+        reporting_year,
+        household_sk,
+        sector,
+        bool_or(is_in_need) as is_in_need,
+        bool_or(is_reached) as is_reached,
+        sum(members_in_need)::integer as members_in_need,
+    from (
+        select * from needs
+        union all
+        select * from reached
+    )
+    group by reporting_year, household_sk, sector
 ),
 
 final as (

@@ -35,7 +35,8 @@ individuals_by_nik as (
     from {{ ref('stg_bdt__individuals') }} as individuals
     inner join households
         on individuals.idbdt = households.idbdt
-    where individuals.nik_hash is not null
+    semi join deliveries
+        on individuals.nik_hash = deliveries.nik_hash
     group by individuals.nik_hash
 ),
 
