@@ -114,19 +114,6 @@ def edit_csv(path: Path, change: Callable[[list[dict[str, str]]], None]) -> None
     path.write_bytes(out.getvalue().encode(encoding))
 
 
-def repair_population(raw: Path) -> None:
-    """Work around a demo-generator defect at tiny scale: desa without BDT households get 2-3 people and
-    more family cards than people (jumlah_kk > jumlah_penduduk), which the gate rightly refuses
-    (population.families_not_above_people). A no-op once the generator is fixed."""
-
-    def cap(rows: list[dict[str, str]]) -> None:
-        for row in rows:
-            row["jumlah_kk"] = str(min(int(row["jumlah_kk"]), int(row["jumlah_penduduk"])))
-
-    for path in (raw / "population").glob("*.csv"):
-        edit_csv(path, cap)
-
-
 def every_nth(
     n: int, field: str, value: Callable[[dict[str, str]], str]
 ) -> Callable[[list[dict[str, str]]], None]:
@@ -222,7 +209,6 @@ def published(
     data = tmp_path_factory.mktemp("gate_pipeline") / "data"
     shutil.copytree(tiny_clean_extracts, data / "raw")
     (data / "marts").mkdir()
-    repair_population(data / "raw")
     with pytest.MonkeyPatch.context() as mp:
         mp.setenv("TKPK_DATA_DIR", str(data))
         mp.delenv("TKPK_WAREHOUSE_PATH", raising=False)
