@@ -25,6 +25,14 @@ households as (
     select household_sk, idbdt, decile from {{ ref('int_bdt__households') }}
 ),
 
+-- one integer per NIK hash delivered to (no sort needed: the ids only have to be distinct)
+niks as (
+    select
+        nik_hash,
+        row_number() over () as nik_id,
+    from (select distinct nik_hash from deliveries where nik_hash is not null)
+),
+
 individuals_by_nik as (
     select
         individuals.nik_hash,
@@ -52,6 +60,7 @@ joined as (
         deliveries.amount_rp,
         deliveries.flag_deceased_beneficiary,
         deliveries.nik_hash,
+        niks.nik_id,
         programmes.sector,
         programmes.need_code,
         programmes.target_level,
@@ -72,6 +81,8 @@ joined as (
         on deliveries.idbdt = households.idbdt
     left join individuals_by_nik
         on deliveries.nik_hash = individuals_by_nik.nik_hash
+    left join niks
+        on deliveries.nik_hash = niks.nik_hash
 ),
 
 matched as (
@@ -89,21 +100,20 @@ matched as (
     from joined
 ),
 
+-- who received it, as one integer per beneficiary (distinct ids = distinct beneficiaries): a type offset
+-- plus a number. Types: art = the BDT member the NIK identifies (person programmes), bdt = the BDT household
+-- (household programmes), nik = the NIK alone (outside the BDT, or a member the NIK does not place in the
+-- matched household), row = no valid NIK (each delivery its own beneficiary).
 keyed as (
     select
         matched.*,
         case
-            when matched.target_level = 'person' then coalesce(
-                'art:' || matched.matched_idartbdt,
-                'nik:' || matched.nik_hash,
-                'row:' || matched._source_file || '#' || matched._source_row
-            )
-            else coalesce(
-                'bdt:' || matched.matched_household_sk,
-                'nik:' || matched.nik_hash,
-                'row:' || matched._source_file || '#' || matched._source_row
-            )
-        end as beneficiary_key,
+            when matched.target_level = 'person' and matched.matched_idartbdt is not null then 'art'
+            when matched.target_level <> 'person' and matched.matched_household_sk is not null then 'bdt'
+            when matched.nik_id is not null then 'nik'
+            else 'row'
+        end as beneficiary_type,
+        row_number() over () as delivery_number,
     from matched
 ),
 
@@ -131,8 +141,13 @@ final as (
         keyed.matched_idartbdt,
         keyed.matched_household_sk is not null as is_in_bdt,
         households.decile,
-        split_part(keyed.beneficiary_key, ':', 1) as beneficiary_type,
-        dense_rank() over (order by keyed.beneficiary_key)::integer as beneficiary_id,
+        keyed.beneficiary_type,
+        case keyed.beneficiary_type
+            when 'art' then keyed.nik_id
+            when 'bdt' then 1000000000000 + keyed.matched_household_sk
+            when 'nik' then 2000000000000 + keyed.nik_id
+            else 3000000000000 + keyed.delivery_number
+        end::bigint as beneficiary_id,
     from keyed
     left join households
         on keyed.matched_household_sk = households.household_sk
