@@ -52,9 +52,10 @@ def table_columns(con: duckdb.DuckDBPyConnection, table: str) -> list[str] | Non
 
 
 def keyed_hash_sql(value: str, valid: str) -> str:
-    """sha256(k || sha256(k || value)): a keyed, nested hash (no length extension), computed in DuckDB."""
+    """sha256(k || '|' || value): a keyed pseudonym, computed in DuckDB. Without the key nobody can compute
+    the pseudonym of a candidate NIK, so the 16-digit space cannot be enumerated back to identities."""
     key = settings.hash_key().replace("'", "''")
-    return f"case when {valid} then sha256('{key}' || sha256('{key}' || {value})) end"
+    return f"case when {valid} then sha256('{key}|' || {value}) end"
 
 
 def existing_keys(
