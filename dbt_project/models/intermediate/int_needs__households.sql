@@ -68,8 +68,6 @@ household_side as (
         years.reporting_year,
         household_matches.household_sk,
         household_matches.need_code,
-        household_matches.need_level,
-        household_matches.sector,
         0 as members_in_need,
     from household_matches
     cross join years
@@ -77,34 +75,54 @@ household_side as (
 
 member_side as (
     select
-        member_matches.reporting_year,
-        member_matches.household_sk,
-        member_matches.need_code,
-        need_levels.need_level,
-        need_levels.sector,
+        reporting_year,
+        household_sk,
+        need_code,
         count(*) as members_in_need,
     from member_matches
-    inner join need_levels
-        on member_matches.need_code = need_levels.need_code
-    group by all
+    group by reporting_year, household_sk, need_code
+),
+
+-- a need judged both on the household and on its members is merged; the others pass straight through
+mixed_needs as (
+    select need_code
+    from {{ ref('stg_reference__need_rules') }}
+    group by need_code
+    having count(distinct criterion_on) > 1
 ),
 
 unioned as (
     select * from household_side
+    where need_code not in (select need_code from mixed_needs)
     union all
     select * from member_side
-),
-
-final as (
+    where need_code not in (select need_code from mixed_needs)
+    union all
     select
         reporting_year,
         household_sk,
         need_code,
-        need_level,
-        sector,
-        sum(members_in_need)::integer as members_in_need,
+        sum(members_in_need) as members_in_need,
+    from (
+        select * from household_side
+        union all
+        select * from member_side
+    )
+    where need_code in (select need_code from mixed_needs)
+    group by reporting_year, household_sk, need_code
+),
+
+final as (
+    select
+        unioned.reporting_year,
+        unioned.household_sk,
+        unioned.need_code,
+        need_levels.need_level,
+        need_levels.sector,
+        unioned.members_in_need::integer as members_in_need,
     from unioned
-    group by all
+    inner join need_levels
+        on unioned.need_code = need_levels.need_code
 )
 
 select * from final
