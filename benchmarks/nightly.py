@@ -127,19 +127,23 @@ def floor(data_dir: Path, raw: Path) -> dict:
     reading = time.perf_counter() - started
 
     models = compiled_models(data_dir)
-    scratch = data_dir / "floor.duckdb"
+    scratch = (
+        data_dir / "floor" / settings.warehouse_path().name
+    )  # dbt's SQL names the catalog after the file
+    scratch.parent.mkdir(exist_ok=True)
     shutil.copyfile(settings.warehouse_path(), scratch)
     started = time.perf_counter()
     with duckdb.connect(str(scratch)) as con:
         con.execute(f"set memory_limit = '{settings.duckdb_memory_limit()}'").fetchall()
+        for schema in {m[0] for m in models}:  # start from the landed tables and seeds only
+            con.execute(f"drop schema if exists {schema} cascade").fetchall()
+        started = time.perf_counter()
         for schema, name, materialized, sql in models:
             kind = "view" if materialized == "view" else "table"
             con.execute(f"create schema if not exists {schema}").fetchall()
-            con.execute(f"drop view if exists {schema}.{name}").fetchall()
-            con.execute(f"drop table if exists {schema}.{name}").fetchall()
             con.execute(f"create {kind} {schema}.{name} as {sql}").fetchall()
     marts = time.perf_counter() - started
-    scratch.unlink()
+    shutil.rmtree(scratch.parent)
     return {"file_reading_s": round(reading, 2), "marts_sql_s": round(marts, 2), "rows_read": rows}
 
 
