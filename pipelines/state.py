@@ -21,6 +21,8 @@ import duckdb
 from pipelines import settings
 
 REBUILD_TAG = "tkpk/rebuild"
+# What each publishing asset was built from: "<build fingerprint> <published version>".
+PUBLISHED_KEYS = ("published_build:bi_marts", "published_build:restricted_lists")
 STATE_DDL = "create table if not exists main.pipeline_state (key varchar primary key, value varchar, updated_at timestamp)"
 
 
@@ -53,8 +55,8 @@ def gate_code_fingerprint() -> str:
     return code_fingerprint(settings.EXPECTATIONS_DIR, settings.REFERENCE_DIR, settings.SEEDS_DIR)
 
 
-def raw_fingerprint(con: duckdb.DuckDBPyConnection) -> str | None:
-    """None when nothing was ever landed."""
+def raw_fingerprint(con: duckdb.DuckDBPyConnection, tables: Iterable[str] | None = None) -> str | None:
+    """Of every landed table, or of `tables` only. None when nothing was ever landed."""
     exists = con.execute(
         "select count(*) from information_schema.tables where table_schema = 'raw' and table_name = 'file_ledger'"
     ).fetchall()[0][0]
@@ -62,7 +64,9 @@ def raw_fingerprint(con: duckdb.DuckDBPyConnection) -> str | None:
         return None
     rows = con.execute(
         "select table_name, source_file, source_checksum, rows_read, rows_landed, rows_quarantined, "
-        "loaded_at::varchar from raw.file_ledger order by all"
+        "loaded_at::varchar from raw.file_ledger "
+        "where ?::varchar[] is null or list_contains(?::varchar[], table_name) order by all",
+        [None if tables is None else sorted(tables)] * 2,
     ).fetchall()
     return _digest(repr(r).encode() for r in rows)
 
@@ -91,9 +95,17 @@ def build_fingerprint(con: duckdb.DuckDBPyConnection) -> str | None:
     return None if raw is None else _digest([raw.encode(), dbt_code_fingerprint().encode()])
 
 
-def gate_fingerprint(con: duckdb.DuckDBPyConnection, suite: str) -> str | None:
-    raw = raw_fingerprint(con)
+def gate_fingerprint(con: duckdb.DuckDBPyConnection, suite: str, tables: Iterable[str]) -> str | None:
+    """What a suite on landed tables judges: those tables (its own and the ones its SQL reads), its rules."""
+    raw = raw_fingerprint(con, tables)
     return None if raw is None else _digest([suite.encode(), raw.encode(), gate_code_fingerprint().encode()])
+
+
+def remember_publication(key: str, version: str) -> None:
+    with open_warehouse() as con:
+        fingerprint = build_fingerprint(con)
+        if fingerprint is not None:
+            write(con, key, f"{fingerprint} {version}")
 
 
 def rebuild_requested(tags: dict[str, str]) -> bool:

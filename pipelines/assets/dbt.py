@@ -19,7 +19,7 @@ from typing import Any
 import dagster as dg
 from dagster_dbt import DagsterDbtTranslator, DbtCliResource, DbtProject, dbt_assets
 
-from pipelines import settings
+from pipelines import settings, state
 
 MODEL_LAYERS = ("staging", "intermediate", "marts", "restricted")
 MARTS_GROUP_LAYERS = ("marts", "restricted")
@@ -101,8 +101,40 @@ def run_target_dir() -> Path:
     name="tkpk_dbt_models",
 )
 def tkpk_dbt_models(context: dg.AssetExecutionContext, dbt: DbtCliResource):
-    """`dbt build` of the selected models, seeds and tests (tests become asset checks)."""
+    """`dbt build` of the selected models, seeds and tests (tests become asset checks).
+
+    Skipped when the whole project is selected and neither the landed data nor the dbt project changed since
+    the current publication was built from them: nothing downstream (mart checks, publishing) runs either,
+    and the night costs seconds. A run tagged `tkpk/rebuild=true` always builds.
+    """
+    if whole_project(context) and (published := unchanged_since_publication(context.run.tags)):
+        context.log.info(
+            f"Nothing changed since publication {published}: the landed data and the dbt project are the ones "
+            "it was built from. dbt build skipped; the marts, their checks and the publication stay as they are "
+            f"(tag a run {state.REBUILD_TAG}=true to rebuild anyway)."
+        )
+        return
     yield from dbt.cli(["build"], context=context, target_path=run_target_dir()).stream()
+
+
+def whole_project(context: dg.AssetExecutionContext) -> bool:
+    return set(context.selected_asset_keys) == set(tkpk_dbt_models.keys)
+
+
+def unchanged_since_publication(tags: Mapping[str, str]) -> str | None:
+    """The published version built from exactly the current inputs, if there is one."""
+    if state.rebuild_requested(dict(tags)):
+        return None
+    con = state.open_warehouse(read_only=True)
+    if con is None:
+        return None
+    with con:
+        current = state.build_fingerprint(con)
+        published = [state.read(con, key) for key in state.PUBLISHED_KEYS]
+    if current is None or any(p is None for p in published):
+        return None
+    versions = [p.split(" ", 1) for p in published]
+    return versions[0][1] if all(fp == current for fp, _ in versions) else None
 
 
 dbt_assets_list: list = [tkpk_dbt_models]

@@ -7,7 +7,7 @@ atomic, is in `pipelines/publishing/`.
 
 import dagster as dg
 
-from pipelines import settings
+from pipelines import settings, state
 from pipelines.publishing import MARTS, publish_bi_marts, publish_restricted_lists
 from pipelines.publishing.bi import SERVING_FILE
 from pipelines.resources import WarehouseResource
@@ -33,6 +33,7 @@ TARGET_HOUSEHOLDS_KEY = dg.AssetKey(["restricted", "target_households"])
 )
 def bi_marts(context: dg.AssetExecutionContext, warehouse: WarehouseResource) -> dg.MaterializeResult:
     pub = publish_bi_marts(warehouse.db_path(), settings.marts_dir(), run_id=context.run_id)
+    state.remember_publication("published_build:bi_marts", pub.version)
     rows = "\n".join(f"| `{n}` | {t.rows:,} | {len(t.columns)} |" for n, t in pub.tables.items())
     context.log.info(
         f"Published {pub.version} to {pub.marts_dir} (pruned: {', '.join(pub.pruned) or 'none'})."
@@ -65,6 +66,7 @@ def bi_marts(context: dg.AssetExecutionContext, warehouse: WarehouseResource) ->
 )
 def restricted_lists(context: dg.AssetExecutionContext, warehouse: WarehouseResource) -> dg.MaterializeResult:
     out = publish_restricted_lists(warehouse.db_path(), settings.restricted_dir(), run_id=context.run_id)
+    state.remember_publication("published_build:restricted_lists", out["version"])
     lists = out["lists"]
     table = "\n".join(f"| {code} | {v['kab_name']} | {v['rows']:,} |" for code, v in lists.items())
     return dg.MaterializeResult(

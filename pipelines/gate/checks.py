@@ -25,7 +25,8 @@ def build_check(header: SuiteHeader) -> dg.AssetChecksDefinition:
     )
     def _check(context: dg.AssetCheckExecutionContext) -> dg.AssetCheckResult:
         cacheable = header.asset_key[0] == "raw" and not state.rebuild_requested(context.run.tags)
-        fingerprint = _fingerprint(suite_name) if cacheable else None
+        tables = [k[1] for k in (header.asset_key, *header.reads) if k[0] == "raw"]
+        fingerprint = _fingerprint(suite_name, tables) if cacheable else None
         if fingerprint and (earlier := _passed_before(suite_name, fingerprint)):
             context.log.info(
                 f"suite {suite_name}: the landed data and the suite are as when it passed ({earlier})"
@@ -50,12 +51,12 @@ def build_check(header: SuiteHeader) -> dg.AssetChecksDefinition:
     return _check
 
 
-def _fingerprint(suite: str) -> str | None:
+def _fingerprint(suite: str, tables: list[str]) -> str | None:
     con = state.open_warehouse(read_only=True)
     if con is None:
         return None
     with con:
-        return state.gate_fingerprint(con, suite)
+        return state.gate_fingerprint(con, suite, tables)
 
 
 def _passed_before(suite: str, fingerprint: str) -> str | None:
