@@ -3,7 +3,8 @@ result in. Rows read = rows landed + rows quarantined, per file, always.
 """
 
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -159,8 +160,7 @@ def _land_changed(
     with store.FileSwap(con, source.table, source.hashed) as swap:
         swap.remove(replaced, reshape_to=expected)
         seen = store.existing_keys(con, source.table, source.key, replaced) if source.key else None
-        for i, f in enumerate(changed, 1):
-            frame = judge_file(source, f, loaded_at)  # an unreadable file raises: the whole swap rolls back
+        for i, (f, frame) in enumerate(_judged_ahead(source, changed, loaded_at), 1):
             frame = mark_duplicates(frame, source, seen)
             landed, quarantined = split(frame, source, _delivered_columns(frame), source.table)
             swap.append(landed, quarantined, _ledger_rows(frame, [f], source.table, loaded_at))
@@ -172,6 +172,19 @@ def _land_changed(
                 f"{quarantined.height:,} quarantined"
             )
     report.files_landed = [f.relpath for f in changed]
+
+
+def _judged_ahead(
+    source: Source, files: list[DeliveredFile], loaded_at
+) -> Iterator[tuple[DeliveredFile, pl.DataFrame]]:
+    """Each file judged while the one before is written: DuckDB's insert and polars' parsing both release
+    the GIL, so the two overlap on two cores. An unreadable file raises here and rolls the swap back."""
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        ahead = pool.submit(judge_file, source, files[0], loaded_at) if files else None
+        for i, f in enumerate(files):
+            frame = ahead.result()
+            ahead = pool.submit(judge_file, source, files[i + 1], loaded_at) if i + 1 < len(files) else None
+            yield f, frame
 
 
 def _delivered_columns(frame: pl.DataFrame) -> list[str]:
