@@ -5,15 +5,22 @@ import sys
 
 import dagster as dg
 
+# The terminal shows progress and outcomes (INFO); every event is still in the Dagster UI's run log.
+QUIET = {"loggers": {"console": {"config": {"log_level": "INFO"}}}}
+
 
 def run_nightly() -> int:
     from pipelines.definitions import defs
 
     job = defs.resolve_job_def("nightly_refresh")
     with dg.DagsterInstance.get() as instance:
-        result = job.execute_in_process(instance=instance, raise_on_error=False)
+        result = job.execute_in_process(instance=instance, raise_on_error=False, run_config=QUIET)
     if not result.success:
-        print("The nightly run FAILED; the previous publication is untouched. See the Dagster UI (make ui).")
+        failed = sorted({e.step_key for e in result.all_events if e.is_step_failure})
+        print(
+            f"The nightly run FAILED at: {', '.join(failed) or 'run start'}. The previous publication is "
+            f"untouched. Details: the messages above, or run {result.run_id[:8]} in the Dagster UI (make ui)."
+        )
         return 1
     print("The nightly run succeeded.")
     return 0
