@@ -17,10 +17,10 @@ DBT_SOURCES := $(shell find dbt_project/models dbt_project/macros dbt_project/se
 
 setup: $(STAMP) $(MANIFEST)  ## virtual environment, locked dependencies, dbt manifest
 
-$(STAMP): pyproject.toml requirements.lock
+$(STAMP): pyproject.toml requirements.lock.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install -q --upgrade uv
-	$(BIN)/uv pip install -q --python $(BIN)/python -r requirements.lock
+	$(BIN)/uv pip install -q --python $(BIN)/python -r requirements.lock.txt
 	$(BIN)/uv pip install -q --python $(BIN)/python --no-deps -e .
 	touch $@
 
