@@ -72,50 +72,85 @@ def existing_keys(
 
 
 class FileSwap:
-    """One transaction that removes the rows of replaced files and appends the new files one at a time,
-    so memory holds one file, not the whole source. Leaving the block without error commits; any error
-    rolls everything back and the tables stay as they were."""
+    """Replace the rows of some files of a table, all at once or not at all, in bounded memory.
+
+    The next version of the table is built beside it, in `raw._next_<table>`: the rows of the files left
+    untouched, then each new file appended and committed on its own (one open transaction would hold every
+    appended row in memory: 4.6 GB for the BDT individuals at twice province scale, against 2.9 GB this
+    way). Leaving the block without error swaps the new version in, with the quarantine and ledger rows,
+    in one short transaction; any error drops it and the table stays as it was.
+    """
 
     def __init__(self, con: duckdb.DuckDBPyConnection, table: str, hashed: dict[str, tuple[str, str]]):
-        self.con, self.table = con, table
+        self.con, self.table, self.next = con, table, f"_next_{table}"
         self.hash_select = "".join(f", {keyed_hash_sql(v, ok)} as {h}" for h, (v, ok) in hashed.items())
+        self.replaced: list[str] = []
+        self.quarantined: list[pl.DataFrame] = []
+        self.ledger_rows: list[pl.DataFrame] = []
 
     def __enter__(self) -> "FileSwap":
-        run(self.con, "begin transaction")
+        run(self.con, f"drop table if exists raw.{self.next}")
         return self
 
     def __exit__(self, exc_type, exc, tb) -> None:
-        run(self.con, "rollback" if exc_type else "commit")
+        if exc_type is not None:
+            run(self.con, f"drop table if exists raw.{self.next}")
+            return
+        self._swap_in()
 
     def remove(self, files: list[str], reshape_to: list[str] | None = None) -> None:
-        """Drop the rows of `files`; `reshape_to` drops the table too when its columns changed with the code."""
-        if reshape_to is not None and table_columns(self.con, self.table) not in (None, reshape_to):
-            run(self.con, f"drop table raw.{self.table}")
-        elif table_columns(self.con, self.table) is not None:
+        """Leave out the rows of `files`; `reshape_to` starts afresh when the table's columns changed."""
+        self.replaced = files
+        columns = table_columns(self.con, self.table)
+        if columns is not None and (reshape_to is None or columns == reshape_to):
             run(
                 self.con,
-                f"delete from raw.{self.table} where list_contains(?::varchar[], _source_file)",
+                f"create table raw.{self.next} as select * from raw.{self.table} "
+                "where not list_contains(?::varchar[], _source_file)",
                 [files],
-            )
-        for side, column in (("quarantine", "source_file"), ("file_ledger", "source_file")):
-            run(
-                self.con,
-                f"delete from raw.{side} where table_name = ? and list_contains(?::varchar[], {column})",
-                [self.table, files],
             )
 
     def append(self, landed: pl.DataFrame, quarantined: pl.DataFrame, ledger_rows: pl.DataFrame) -> None:
-        con, table = self.con, self.table
-        for name, frame in (("_landed", landed), ("_quarantined", quarantined), ("_ledger", ledger_rows)):
-            con.register(name, frame.to_arrow(compat_level=pl.CompatLevel.oldest()))
+        self.con.register("_landed", landed.to_arrow(compat_level=pl.CompatLevel.oldest()))
         try:
             select = f"select * {self.hash_select} from _landed"
-            run(con, f"create table if not exists raw.{table} as {select} limit 0")
-            run(con, f"insert into raw.{table} by name {select}")
-            run(con, "insert into raw.quarantine by name select * from _quarantined")
-            run(con, "insert into raw.file_ledger by name select * from _ledger")
+            run(self.con, f"create table if not exists raw.{self.next} as {select} limit 0")
+            run(self.con, f"insert into raw.{self.next} by name {select}")
         finally:
-            for name in ("_landed", "_quarantined", "_ledger"):
+            self.con.unregister("_landed")
+        self.quarantined.append(quarantined)
+        self.ledger_rows.append(ledger_rows)
+
+    def _swap_in(self) -> None:
+        con, table = self.con, self.table
+        if table_columns(con, self.next) is None:  # nothing appended and nothing kept: nothing to swap
+            return
+        staged = {"_quarantined": self.quarantined, "_ledger": self.ledger_rows}
+        staged = {name: frames for name, frames in staged.items() if frames}
+        for name, frames in staged.items():
+            frame = pl.concat(frames, how="vertical_relaxed")
+            con.register(name, frame.to_arrow(compat_level=pl.CompatLevel.oldest()))
+        try:
+            run(con, "begin transaction")
+            run(con, f"drop table if exists raw.{table}")
+            run(con, f"alter table raw.{self.next} rename to {table}")
+            for side in ("quarantine", "file_ledger"):
+                run(
+                    con,
+                    f"delete from raw.{side} where table_name = ? and list_contains(?::varchar[], source_file)",
+                    [table, self.replaced],
+                )
+            if self.quarantined:
+                run(con, "insert into raw.quarantine by name select * from _quarantined")
+            if self.ledger_rows:
+                run(con, "insert into raw.file_ledger by name select * from _ledger")
+            run(con, "commit")
+        except Exception:
+            run(con, "rollback")
+            run(con, f"drop table if exists raw.{self.next}")
+            raise
+        finally:
+            for name in staged:
                 con.unregister(name)
 
 
