@@ -116,11 +116,9 @@ def floor(data_dir: Path, raw: Path) -> dict:
     for path in sorted(raw.rglob("*")):
         if path.is_file() and "_demo" not in path.parts:
             if path.suffix == ".csv":
-                sep = (
-                    ";"
-                    if path.read_bytes()[:4096].count(b";") > path.read_bytes()[:4096].count(b",")
-                    else ","
-                )
+                with path.open("rb") as fh:
+                    head = fh.read(4096)
+                sep = ";" if head.count(b";") > head.count(b",") else ","
                 rows += pl.read_csv(path, separator=sep, infer_schema=False, encoding="utf8-lossy").height
             elif path.suffix == ".xlsx":
                 rows += pl.read_excel(path, engine="calamine", infer_schema_length=0).height
