@@ -33,7 +33,7 @@ manifest: $(MANIFEST)
 demo: setup  ## demo extracts (if absent) + one full run + a summary
 	@if [ ! -f "$(TKPK_DATA_DIR)/raw/_demo/manifest.json" ]; then \
 		echo "Generating $(SCALE)-scale demo extracts into $(TKPK_DATA_DIR)/raw ..."; \
-		$(BIN)/python -m pipelines.demo_data --scale $(SCALE) --seed $(SEED) --out "$(TKPK_DATA_DIR)/raw"; \
+		$(BIN)/python -m demo_data --scale $(SCALE) --seed $(SEED) --out "$(TKPK_DATA_DIR)/raw"; \
 	else echo "Demo extracts already in $(TKPK_DATA_DIR)/raw (delete it to regenerate)."; fi
 	$(MAKE) --no-print-directory run
 	$(BIN)/python -m pipelines.cli summary

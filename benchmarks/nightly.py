@@ -35,8 +35,8 @@ REPO = settings.REPO_ROOT
 
 def raw_cache(base: str, multiplier: int, root: Path, seed: int) -> Path:
     """Demo extracts for base scale x multiplier, generated on first use."""
-    from pipelines.demo_data import generate
-    from pipelines.demo_data.scales import SCALES, Scale
+    from demo_data import generate
+    from demo_data.scales import SCALES, Scale
 
     name = base if multiplier == 1 else f"{base}_x{multiplier}"
     if name not in SCALES:

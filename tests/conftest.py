@@ -20,7 +20,7 @@ def data_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 
 
 def _generated(tmp_path_factory: pytest.TempPathFactory, scale: str, dirt_rate: float) -> Path:
-    from pipelines.demo_data import generate
+    from demo_data import generate
 
     out = tmp_path_factory.mktemp(f"demo_{scale}_{dirt_rate}") / "raw"
     generate(out=out, scale=scale, seed=2015, dirt_rate=dirt_rate)

@@ -19,8 +19,8 @@ import fastexcel
 import polars as pl
 import pytest
 
+from demo_data import generate
 from pipelines import settings
-from pipelines.demo_data import generate
 
 YES_NO = {
     **dict.fromkeys(["ada_tabung_gas", "ada_motor", "sta_kks", "sta_kis", "sta_rastra"], {"1", "2"}),

@@ -14,8 +14,8 @@ import duckdb
 import pytest
 import yaml
 
+from benchmarks import synthetic_warehouse as synthetic
 from pipelines import settings
-from pipelines.gate import synthetic
 from pipelines.gate.checks import build_check, gate_checks
 from pipelines.gate.metadata import check_result
 from pipelines.gate.runner import SuiteOutcome, run_suite

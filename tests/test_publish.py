@@ -427,8 +427,8 @@ def test_restricted_lists_prefer_kemendagri_codes_over_bps(data_dir: Path) -> No
 def test_concurrent_readers_during_full_nightly_runs(data_dir: Path, tmp_path: Path) -> None:
     """The real thing: the whole nightly job (landing, dbt, gate, publish; in-process as `make run` does it)
     refreshes the publication with different extracts while another process reads it in a loop."""
+    from demo_data import generate
     from pipelines.definitions import defs
-    from pipelines.demo_data import generate
 
     job = defs.resolve_job_def("nightly_refresh")
     raw = data_dir / "raw"

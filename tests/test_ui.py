@@ -205,7 +205,7 @@ class UI:
 @pytest.fixture(scope="module")
 def ui(tmp_path_factory: pytest.TempPathFactory) -> Iterator[UI]:
     """`dagster dev` for this project, as `make ui` starts it, on its own data folder and instance."""
-    from pipelines.demo_data import generate
+    from demo_data import generate
 
     root = tmp_path_factory.mktemp("ui")
     data, home = root / "data", root / "dagster_home"

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 import numpy as np
 import polars as pl
 
-from pipelines.demo_data.bdt import ART_YES_NO, RT_YES_NO, YES_NO
+from demo_data.bdt import ART_YES_NO, RT_YES_NO, YES_NO
 
 EXPECTED: dict[str, dict[str, str]] = {
     "rt": {

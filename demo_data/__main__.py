@@ -1,16 +1,16 @@
-"""`python -m pipelines.demo_data --scale {tiny,small,province} --seed N --out DIR [--dirt-rate R]`."""
+"""`python -m demo_data --scale {tiny,small,province} --seed N --out DIR [--dirt-rate R]`."""
 
 import argparse
 import sys
 import time
 from pathlib import Path
 
-from pipelines.demo_data import SCALES, generate
+from demo_data import SCALES, generate
 
 
 def main(argv: list[str] | None = None) -> int:
     """Generate, list what was written and say how long it took."""
-    parser = argparse.ArgumentParser(prog="python -m pipelines.demo_data", description=__doc__)
+    parser = argparse.ArgumentParser(prog="python -m demo_data", description=__doc__)
     parser.add_argument("--scale", choices=sorted(SCALES), default="tiny")
     parser.add_argument("--seed", type=int, default=2015)
     parser.add_argument("--out", type=Path, required=True, help="drop zone to write (normally data/raw)")

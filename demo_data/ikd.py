@@ -15,8 +15,8 @@ so rounding never moves a desa into another class. `status` letter case varies b
 import numpy as np
 import polars as pl
 
-from pipelines.demo_data.geography import Geography
-from pipelines.demo_data.sampling import largest_remainder, stream
+from demo_data.geography import Geography
+from demo_data.sampling import largest_remainder, stream
 
 REAL_2014 = {"Maju": 391, "Berkembang": 1049, "Kurang Berkembang": 812, "Tertinggal": 380}
 BANDS = {

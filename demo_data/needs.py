@@ -9,7 +9,7 @@ this one only decides who the demo agencies serve.
 import numpy as np
 import polars as pl
 
-from pipelines.demo_data.members import DECEASED, MARRIED, MOVED
+from demo_data.members import DECEASED, MARRIED, MOVED
 
 UNSAFE_WATER = [7, 9, 10, 11, 12]
 POOR_FLOOR = [7, 8, 9]  # bamboo, low-grade wood, earth

@@ -27,7 +27,7 @@ from pathlib import Path
 import numpy as np
 import polars as pl
 
-from pipelines.demo_data import (
+from demo_data import (
     agencies,
     bdt,
     dirt,
@@ -39,9 +39,9 @@ from pipelines.demo_data import (
     population,
     reports,
 )
-from pipelines.demo_data.sampling import stream
-from pipelines.demo_data.scales import SCALES
-from pipelines.demo_data.writers import CsvStyle, cased, write_csv, write_json, write_xlsx
+from demo_data.sampling import stream
+from demo_data.scales import SCALES
+from demo_data.writers import CsvStyle, cased, write_csv, write_json, write_xlsx
 
 __all__ = ["SCALES", "generate"]
 TRUTH_COLUMNS = [

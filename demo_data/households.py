@@ -9,9 +9,9 @@ its desa and whether it lives in a kota; housing, water, toilet and assets are d
 import numpy as np
 import polars as pl
 
-from pipelines.demo_data.geography import Geography
-from pipelines.demo_data.sampling import choice, group_rank, mixed_choice, stream
-from pipelines.demo_data.scales import PROVINCE_HOUSEHOLDS, PROVINCE_PEOPLE
+from demo_data.geography import Geography
+from demo_data.sampling import choice, group_rank, mixed_choice, stream
+from demo_data.scales import PROVINCE_HOUSEHOLDS, PROVINCE_PEOPLE
 
 MEAN_SIZE = PROVINCE_PEOPLE / PROVINCE_HOUSEHOLDS  # 3.65 members listed per household
 SIZE_BY_DECILE = np.array([3.3, 2.75, 2.4, 2.1])  # relative Poisson means: poorer households are larger

@@ -10,9 +10,9 @@ from dataclasses import dataclass
 import numpy as np
 import polars as pl
 
+from demo_data.sampling import stream
+from demo_data.scales import Scale
 from pipelines import settings
-from pipelines.demo_data.sampling import stream
-from pipelines.demo_data.scales import Scale
 
 BDT_SHARE_PROVINCE = 0.40  # BDT people / Dukcapil population, province-wide (3.2 M of ~8 M)
 

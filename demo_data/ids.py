@@ -8,7 +8,7 @@ NIK can never collide with a BDT member's.
 
 import numpy as np
 
-from pipelines.demo_data.sampling import group_rank
+from demo_data.sampling import group_rank
 
 BDT_SERIAL_START = 1
 OUTSIDER_SERIAL_START = 5001

@@ -10,9 +10,9 @@ pair fixed for their column (the 1/2 versus 3/4 trap), decimal comma in `luas_la
 import numpy as np
 import polars as pl
 
-from pipelines.demo_data import names
-from pipelines.demo_data.geography import Geography
-from pipelines.demo_data.members import CHILD_IN_LAW, GRANDCHILD
+from demo_data import names
+from demo_data.geography import Geography
+from demo_data.members import CHILD_IN_LAW, GRANDCHILD
 
 RT_COLUMNS = [
     "IDBDT", "KDPROP", "KDKAB", "KDKEC", "KDDESA", "Nama_KRT", "Alamat", "NOKK", "Jumlah_ART",

@@ -10,9 +10,9 @@ adults); heads are always present, so a household delivery always names a living
 import numpy as np
 import polars as pl
 
-from pipelines.demo_data import ids, names
-from pipelines.demo_data.geography import Geography
-from pipelines.demo_data.sampling import choice, mixed_choice, stream
+from demo_data import ids, names
+from demo_data.geography import Geography
+from demo_data.sampling import choice, mixed_choice, stream
 
 REFERENCE_DATE = np.datetime64("2015-07-01")
 HEAD, SPOUSE, CHILD, CHILD_IN_LAW, GRANDCHILD, PARENT, WORKER, OTHER = 1, 2, 3, 4, 5, 6, 7, 8

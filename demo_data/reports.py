@@ -11,11 +11,11 @@ from dataclasses import dataclass
 import numpy as np
 import polars as pl
 
-from pipelines.demo_data import dirt
-from pipelines.demo_data.agencies import XLSX_MAX_ROWS, YEARS, Agency
-from pipelines.demo_data.interventions import World
-from pipelines.demo_data.members import DECEASED
-from pipelines.demo_data.sampling import stream
+from demo_data import dirt
+from demo_data.agencies import XLSX_MAX_ROWS, YEARS, Agency
+from demo_data.interventions import World
+from demo_data.members import DECEASED
+from demo_data.sampling import stream
 
 COLUMNS = [
     "tahun", "kode_program", "nama_program", "sumber_dana", "opd", "kode_wilayah", "nik", "nama", "idbdt",

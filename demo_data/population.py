@@ -10,8 +10,8 @@ one without a BPS code (and so without BDT households).
 import numpy as np
 import polars as pl
 
-from pipelines.demo_data.geography import Geography
-from pipelines.demo_data.sampling import stream
+from demo_data.geography import Geography
+from demo_data.sampling import stream
 
 YEARS = (2016, 2017)
 

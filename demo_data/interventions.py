@@ -17,12 +17,12 @@ from dataclasses import dataclass
 import numpy as np
 import polars as pl
 
-from pipelines.demo_data import ids, names, needs
-from pipelines.demo_data.agencies import DEFAULT_SIZE, GROWTH, SIZES, YEARS, Agency, Report
-from pipelines.demo_data.geography import Geography
-from pipelines.demo_data.members import HEAD
-from pipelines.demo_data.sampling import stream, weighted_sample
-from pipelines.demo_data.scales import Scale
+from demo_data import ids, names, needs
+from demo_data.agencies import DEFAULT_SIZE, GROWTH, SIZES, YEARS, Agency, Report
+from demo_data.geography import Geography
+from demo_data.members import HEAD
+from demo_data.sampling import stream, weighted_sample
+from demo_data.scales import Scale
 
 NEEDY_WEIGHTS = np.array([6.0, 3.0, 1.2, 0.6])
 OTHER_WEIGHTS = np.array([2.0, 1.5, 1.0, 1.0])

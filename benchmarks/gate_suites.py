@@ -1,8 +1,8 @@
 """How long the gate adds to a run: every suite on a province-sized warehouse, timed in a fresh process.
 
-    python -m pipelines.gate.bench [--warehouse PATH] [--households N] [--rebuild]
+    python -m benchmarks.gate_suites [--warehouse PATH] [--households N] [--rebuild]
 
-Builds the synthetic warehouse (pipelines/gate/synthetic.py: 877,905 households, ~3.3 M people, ~2.1 M
+Builds the synthetic warehouse (benchmarks/synthetic_warehouse.py: 877,905 households, ~3.3 M people, ~2.1 M
 deliveries, marts and the restricted list) unless it exists, then reports GX import and context set-up,
 each suite and the total, in wall-clock seconds and CPU seconds (the machine is shared: wall time grows
 with the load average, which is reported too). Run it in a fresh process: the GX import is part of what a
@@ -16,11 +16,11 @@ import resource
 import time
 from pathlib import Path
 
-from pipelines.gate import synthetic
+from benchmarks import synthetic_warehouse as synthetic
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m pipelines.gate.bench")
+    parser = argparse.ArgumentParser(prog="python -m benchmarks.gate_suites")
     parser.add_argument("--warehouse", type=Path, default=Path("data/bench/gate_province.duckdb"))
     parser.add_argument("--households", type=int, default=synthetic.PROVINCE_HOUSEHOLDS)
     parser.add_argument("--rebuild", action="store_true")
