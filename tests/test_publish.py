@@ -19,12 +19,14 @@ import dagster as dg
 import duckdb
 import pyarrow.parquet as pq
 import pytest
+from pii_scan import scan_publication
+from publication_checks import check_stable_parquet, probe
 
 from pipelines import settings
 from pipelines.assets.publish import publish_assets
-from pipelines.publishing import MARTS, PublishError, pii, publish_bi_marts, publish_restricted_lists
+from pipelines.publishing import MARTS, PublishError, publish_bi_marts, publish_restricted_lists
 from pipelines.publishing.bi import CURRENT, RELEASES, SERVING_FILE, VERSION_COLUMN
-from pipelines.publishing.reader import check_pinned_parquet, check_serving, check_stable_parquet, probe
+from pipelines.publishing.reader import check_pinned_parquet, check_serving
 from pipelines.resources import WarehouseResource
 
 REPO = Path(__file__).resolve().parent.parent
@@ -167,9 +169,9 @@ def test_no_personal_data_in_published_marts(data_dir: Path) -> None:
     assert materialize().success
     needles = [p[1] for p in people()] + [p[2] for p in people()]
     marts = data_dir / "marts"
-    assert pii.scan_publication(marts, needles) == []
+    assert scan_publication(marts, needles) == []
     # ... and the scanner does find them where they are (the restricted lists), so the check is not vacuous
-    found = pii.scan_publication(data_dir / "restricted", needles)
+    found = scan_publication(data_dir / "restricted", needles)
     assert any("NIK/KK-like" in p for p in found) and any("personal data from the source" in p for p in found)
     assert any("column 'nama_krt'" in p for p in found)
 
@@ -230,7 +232,7 @@ def test_concurrent_readers_always_see_one_whole_version(data_dir: Path, tmp_pat
     expected = {publish_bi_marts(run_id="gen0").version: 0}
     stop, ready, out = tmp_path / "stop", tmp_path / "ready", tmp_path / "reader.json"
     reader = subprocess.Popen(
-        [sys.executable, "-m", "pipelines.publishing.reader", "--loop", "--marts-dir", str(marts)]
+        [sys.executable, str(REPO / "tests" / "publication_checks.py"), "--loop", "--marts-dir", str(marts)]
         + ["--stop-file", str(stop), "--ready-file", str(ready), "--out", str(out)],
         cwd=REPO,
     )
@@ -444,7 +446,7 @@ def test_concurrent_readers_during_full_nightly_runs(data_dir: Path, tmp_path: P
     )  # another delivery: other households, other counts
     stop, ready, out = tmp_path / "stop", tmp_path / "ready", tmp_path / "reader.json"
     reader = subprocess.Popen(
-        [sys.executable, "-m", "pipelines.publishing.reader", "--loop", "--marts-dir", str(marts)]
+        [sys.executable, str(REPO / "tests" / "publication_checks.py"), "--loop", "--marts-dir", str(marts)]
         + ["--stop-file", str(stop), "--ready-file", str(ready), "--out", str(out)],
         cwd=REPO,
     )

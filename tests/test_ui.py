@@ -340,7 +340,8 @@ def test_ui_shows_the_asset_graph_and_a_clicked_run_publishes(ui: UI, browser: B
     assert status == "SUCCESS", f"run {run['runId']} ended {status}: see {ARTIFACTS / 'ui-run.png'}"
 
     # The run published: a whole, consistent release, and no personal data from the extracts in it.
-    from pipelines.publishing.pii import scan_publication
+    from pii_scan import scan_publication
+
     from pipelines.publishing.reader import check_pinned_parquet, check_serving
 
     marts_dir = ui.data / "marts"
