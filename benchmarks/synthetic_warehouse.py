@@ -13,6 +13,7 @@ from pathlib import Path
 import duckdb
 
 from pipelines import settings
+from pipelines.landing import store
 
 PROVINCE_HOUSEHOLDS = 877_905
 LINEAGE = (
@@ -151,16 +152,10 @@ def _interventions(con: duckdb.DuckDBPyConnection, deliveries: int, households: 
 
 
 def _bookkeeping(con: duckdb.DuckDBPyConnection) -> None:
-    con.execute(
-        """create or replace table raw.quarantine (table_name varchar, source_file varchar,
-            source_checksum varchar, source_row bigint, reason_code varchar, message varchar,
-            raw_values varchar, _loaded_at timestamp)"""
-    )
-    con.execute(
-        """create or replace table raw.file_ledger (table_name varchar, source_file varchar,
-            source_checksum varchar, rows_read bigint, rows_landed bigint, rows_quarantined bigint,
-            loaded_at timestamp)"""
-    )
+    """Empty quarantine and ledger, shaped as landing makes them."""
+    store.run(con, "drop table if exists raw.quarantine")
+    store.run(con, "drop table if exists raw.file_ledger")
+    store.ensure_schema(con)
 
 
 def build_raw(db_path: Path, households: int = 500, deliveries_per_household: float = 2.36) -> Path:

@@ -10,7 +10,8 @@ from pathlib import Path
 import duckdb
 
 from pipelines import settings
-from pipelines.publishing.pii import NIK_LIKE, NIK_LIKE_SQL, forbidden_column
+from pipelines.personal_data import not_for_bi
+from pipelines.publishing.pii import NIK_LIKE, NIK_LIKE_SQL
 
 
 def region_names() -> set[str]:
@@ -43,7 +44,7 @@ def _scan_relation(con: duckdb.DuckDBPyConnection, label: str, relation: str) ->
     problems: list[str] = []
     cols = con.execute(f"describe select * from {relation}").fetchall()
     for name, dtype, *_ in cols:
-        if forbidden_column(name):
+        if not_for_bi(name):
             problems.append(f"{label}: column {name!r} looks like personal data")
         if dtype != "VARCHAR":
             continue

@@ -119,9 +119,11 @@ def test_publish_assets_write_marts_serving_file_readme_and_restricted(data_dir:
         assert t.column_names[-1] == VERSION_COLUMN
     with duckdb.connect(str(marts / SERVING_FILE), read_only=True) as con:
         # both spellings a BI tool may use; `marts.x` alone is ambiguous in a file named marts.duckdb
-        assert con.execute("select count(*) from poverty_by_region").fetchone()[0] == mart_rows(MARTS[0], 1)
+        assert con.execute("select count(*) from poverty_by_region").fetchone()[0] == mart_rows(
+            "poverty_by_region", 1
+        )
         assert con.execute("select count(*) from marts.marts.sector_gaps").fetchone()[0] == mart_rows(
-            MARTS[2], 1
+            "sector_gaps", 1
         )
         comment = con.execute(
             "select comment from duckdb_columns() where schema_name = 'marts' and table_name = 'sector_gaps' "

@@ -7,13 +7,14 @@ atomic, is in `pipelines/publishing/`.
 
 import dagster as dg
 
-from pipelines import settings, state
+from pipelines import markdown, settings, state
+from pipelines.dbt_catalog import published_models
 from pipelines.publishing import MARTS, publish_bi_marts, publish_restricted_lists
 from pipelines.publishing.bi import SERVING_FILE
 from pipelines.resources import WarehouseResource
 
 MART_KEYS = [dg.AssetKey(["marts", name]) for name in MARTS]
-TARGET_HOUSEHOLDS_KEY = dg.AssetKey(["restricted", "target_households"])
+RESTRICTED_KEYS = [dg.AssetKey(["restricted", name]) for name in published_models("restricted")]
 
 
 @dg.asset(
@@ -34,7 +35,9 @@ TARGET_HOUSEHOLDS_KEY = dg.AssetKey(["restricted", "target_households"])
 def bi_marts(context: dg.AssetExecutionContext, warehouse: WarehouseResource) -> dg.MaterializeResult:
     pub = publish_bi_marts(warehouse.db_path(), settings.marts_dir(), run_id=context.run_id)
     state.remember_publication("published_build:bi_marts", pub.version)
-    rows = "\n".join(f"| `{n}` | {t.rows:,} | {len(t.columns)} |" for n, t in pub.tables.items())
+    rows = [
+        {"table": f"`{n}`", "rows": f"{t.rows:,}", "columns": len(t.columns)} for n, t in pub.tables.items()
+    ]
     context.log.info(
         f"Published {pub.version} to {pub.marts_dir} (pruned: {', '.join(pub.pruned) or 'none'})."
     )
@@ -46,7 +49,7 @@ def bi_marts(context: dg.AssetExecutionContext, warehouse: WarehouseResource) ->
             "readme": dg.MetadataValue.path(str(pub.marts_dir / "README.md")),
             "total_rows": sum(t.rows for t in pub.tables.values()),
             **{f"rows/{n}": t.rows for n, t in pub.tables.items()},
-            "tables": dg.MetadataValue.md("| table | rows | columns |\n|---|---|---|\n" + rows),
+            "tables": dg.MetadataValue.md(markdown.table(rows)),
             "pruned_releases": len(pub.pruned),
         }
     )
@@ -55,7 +58,7 @@ def bi_marts(context: dg.AssetExecutionContext, warehouse: WarehouseResource) ->
 @dg.asset(
     key=["publish", "restricted_lists"],
     group_name="publish",
-    deps=[TARGET_HOUSEHOLDS_KEY],
+    deps=RESTRICTED_KEYS,
     kinds={"parquet"},
     description=(
         "The by-name target households, one list per kabupaten/kota for the agencies that act on them: "
@@ -68,14 +71,14 @@ def restricted_lists(context: dg.AssetExecutionContext, warehouse: WarehouseReso
     out = publish_restricted_lists(warehouse.db_path(), settings.restricted_dir(), run_id=context.run_id)
     state.remember_publication("published_build:restricted_lists", out["version"])
     lists = out["lists"]
-    table = "\n".join(f"| {code} | {v['kab_name']} | {v['rows']:,} |" for code, v in lists.items())
+    table = [{"kab": code, "name": v["kab_name"], "rows": f"{v['rows']:,}"} for code, v in lists.items()]
     return dg.MaterializeResult(
         metadata={
             "published_version": out["version"],
             "restricted_dir": dg.MetadataValue.path(str(settings.restricted_dir())),
             "lists": len(lists),
             "total_rows": sum(v["rows"] for v in lists.values()),
-            "rows_by_kab": dg.MetadataValue.md("| kab | name | rows |\n|---|---|---|\n" + table),
+            "rows_by_kab": dg.MetadataValue.md(markdown.table(table)),
         }
     )
 

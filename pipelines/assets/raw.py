@@ -8,7 +8,7 @@ fails the asset with a message naming the file, and nothing of that source is wr
 import dagster as dg
 import polars as pl
 
-from pipelines import settings
+from pipelines import markdown, settings
 from pipelines.landing import LandingReport, UnreadableFileError, land_source, store
 from pipelines.landing.reference import WILAYAH_FILES, read_wilayah
 from pipelines.landing.sources import (
@@ -19,10 +19,9 @@ from pipelines.landing.sources import (
     POPULATION,
     Source,
 )
+from pipelines.personal_data import CLEARTEXT_COLUMNS
 from pipelines.resources import WarehouseResource
 
-# Columns never shown in a preview: the UI is not a place for personal data.
-PERSONAL = {"nik", "nik_raw", "nokk", "nokk_raw", "nama", "nama_krt", "alamat", "tmplahir", "tgllahir"}
 PREVIEW_ROWS = 5
 
 
@@ -51,19 +50,11 @@ def _wilayah_asset(table: str) -> dg.AssetsDefinition:
         return dg.MaterializeResult(
             metadata={
                 "dagster/row_count": frame.height,
-                "preview": dg.MetadataValue.md(_markdown(frame.head(PREVIEW_ROWS))),
+                "preview": dg.MetadataValue.md(markdown.frame_table(frame.head(PREVIEW_ROWS))),
             }
         )
 
     return _asset
-
-
-def _markdown(frame: pl.DataFrame) -> str:
-    if frame.is_empty():
-        return "(none)"
-    header = "| " + " | ".join(frame.columns) + " |\n|" + "---|" * len(frame.columns)
-    rows = ["| " + " | ".join("" if v is None else str(v) for v in row) + " |" for row in frame.iter_rows()]
-    return "\n".join([header, *rows])
 
 
 def landing_metadata(report: LandingReport, preview: pl.DataFrame) -> dict:
@@ -78,8 +69,8 @@ def landing_metadata(report: LandingReport, preview: pl.DataFrame) -> dict:
         "files_unchanged": len(report.files_unchanged),
         "files_removed": dg.MetadataValue.json(report.files_removed),
         "files_ignored": dg.MetadataValue.json(report.files_ignored),
-        "per_file": dg.MetadataValue.md(_markdown(report.per_file.drop("loaded_at"))),
-        "preview": dg.MetadataValue.md(_markdown(preview)),
+        "per_file": dg.MetadataValue.md(markdown.frame_table(report.per_file.drop("loaded_at"))),
+        "preview": dg.MetadataValue.md(markdown.frame_table(preview)),
     }
 
 
@@ -113,7 +104,9 @@ def _landing_asset(source: Source, deps: list[dg.AssetKey]) -> dg.AssetsDefiniti
 
 
 def _preview(con, table: str) -> pl.DataFrame:
-    columns = [c for c in store.table_columns(con, table) or [] if c not in PERSONAL]
+    columns = [
+        c for c in store.table_columns(con, table) or [] if c not in CLEARTEXT_COLUMNS
+    ]  # the UI is no place for personal data
     if not columns:
         return pl.DataFrame()
     return con.sql(f"select {', '.join(columns)} from raw.{table} limit {PREVIEW_ROWS}").pl()

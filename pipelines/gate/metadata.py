@@ -17,8 +17,8 @@ from typing import Any
 import dagster as dg
 
 from pipelines.gate.runner import RuleOutcome, SuiteOutcome
-
-MAX_CELL = 60
+from pipelines.markdown import cell as _cell
+from pipelines.markdown import table as markdown_table
 
 
 def check_result(outcome: SuiteOutcome) -> dg.AssetCheckResult:
@@ -89,18 +89,3 @@ def summary_table(rules: list[RuleOutcome]) -> str:
         for r in rules
     ]
     return markdown_table(rows) if rows else "_no expectations ran_"
-
-
-def markdown_table(rows: list[dict[str, Any]]) -> str:
-    columns: list[str] = []
-    for row in rows:
-        columns += [c for c in row if c not in columns]
-    lines = ["| " + " | ".join(columns) + " |", "|" + "---|" * len(columns)]
-    lines += ["| " + " | ".join(_cell(row.get(c)) for c in columns) + " |" for row in rows]
-    return "\n".join(lines)
-
-
-def _cell(value: Any) -> str:
-    text = "" if value is None else str(value)
-    text = text.replace("|", "\\|").replace("\n", " ")
-    return text if len(text) <= MAX_CELL else text[: MAX_CELL - 1] + "…"

@@ -238,32 +238,11 @@ def _ledger_rows(frame: pl.DataFrame, changed: list[DeliveredFile], table: str, 
 
 
 def _empty_quarantine() -> pl.DataFrame:
-    return pl.DataFrame(
-        schema={
-            "table_name": pl.String,
-            "source_file": pl.String,
-            "source_checksum": pl.String,
-            "source_row": pl.Int64,
-            "reason_code": pl.String,
-            "message": pl.String,
-            "raw_values": pl.String,
-            "_loaded_at": pl.Datetime,
-        }
-    )
+    return pl.DataFrame(schema=store.QUARANTINE_SCHEMA)
 
 
 def _empty_ledger() -> pl.DataFrame:
-    return pl.DataFrame(
-        schema={
-            "table_name": pl.String,
-            "source_file": pl.String,
-            "source_checksum": pl.String,
-            "rows_read": pl.Int64,
-            "rows_landed": pl.Int64,
-            "rows_quarantined": pl.Int64,
-            "loaded_at": pl.Datetime,
-        }
-    )
+    return pl.DataFrame(schema=store.LEDGER_SCHEMA)
 
 
 def _totals(con: duckdb.DuckDBPyConnection, report: LandingReport) -> None:

@@ -7,11 +7,12 @@ reader crash. A file that cannot be read at all raises `UnreadableFileError` nam
 """
 
 import csv
-import hashlib
 from dataclasses import dataclass
 from pathlib import Path
 
 import polars as pl
+
+from pipelines.checksums import sha256_file
 
 UTF8_BOM = b"\xef\xbb\xbf"
 ROW = "_source_row"
@@ -35,14 +36,6 @@ class DeliveredFile:
     path: Path
     relpath: str
     checksum: str
-
-
-def sha256_file(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as fh:
-        for block in iter(lambda: fh.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
 
 
 def delivered(path: Path, root: Path) -> DeliveredFile:

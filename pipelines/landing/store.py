@@ -12,16 +12,36 @@ import polars as pl
 
 from pipelines import settings
 
-QUARANTINE_DDL = """
-create table if not exists raw.quarantine (
-    table_name varchar, source_file varchar, source_checksum varchar, source_row bigint,
-    reason_code varchar, message varchar, raw_values varchar, _loaded_at timestamp
-)"""
-LEDGER_DDL = """
-create table if not exists raw.file_ledger (
-    table_name varchar, source_file varchar, source_checksum varchar, rows_read bigint,
-    rows_landed bigint, rows_quarantined bigint, loaded_at timestamp
-)"""
+# The bookkeeping tables, defined once: the DuckDB DDL and the empty polars frames both come from these.
+QUARANTINE_SCHEMA: dict[str, pl.DataType] = {
+    "table_name": pl.String(),
+    "source_file": pl.String(),
+    "source_checksum": pl.String(),
+    "source_row": pl.Int64(),
+    "reason_code": pl.String(),
+    "message": pl.String(),
+    "raw_values": pl.String(),  # JSON text of the row as read
+    "_loaded_at": pl.Datetime(),
+}
+LEDGER_SCHEMA: dict[str, pl.DataType] = {
+    "table_name": pl.String(),
+    "source_file": pl.String(),
+    "source_checksum": pl.String(),
+    "rows_read": pl.Int64(),
+    "rows_landed": pl.Int64(),
+    "rows_quarantined": pl.Int64(),
+    "loaded_at": pl.Datetime(),
+}
+_DUCKDB_TYPES = {pl.String(): "varchar", pl.Int64(): "bigint", pl.Datetime(): "timestamp"}
+
+
+def table_ddl(table: str, schema: dict[str, pl.DataType]) -> str:
+    columns = ", ".join(f"{name} {_DUCKDB_TYPES[dtype]}" for name, dtype in schema.items())
+    return f"create table if not exists {table} ({columns})"
+
+
+QUARANTINE_DDL = table_ddl("raw.quarantine", QUARANTINE_SCHEMA)
+LEDGER_DDL = table_ddl("raw.file_ledger", LEDGER_SCHEMA)
 
 
 def run(con: duckdb.DuckDBPyConnection, sql: str, params: list | None = None) -> None:

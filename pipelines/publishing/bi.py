@@ -68,15 +68,12 @@ from pathlib import Path
 import duckdb
 
 from pipelines import settings
+from pipelines.checksums import sha256_file
+from pipelines.dbt_catalog import published_models
 from pipelines.publishing import fsutil, pii
 
-MARTS: tuple[str, ...] = (
-    "poverty_by_region",
-    "decile_coverage",
-    "sector_gaps",
-    "village_priority",
-    "intervention_summary",
-)
+# The BI marts: the dbt models with `meta.tkpk.publish: bi` (dbt_project/dbt_project.yml).
+MARTS: tuple[str, ...] = published_models("bi")
 VERSION_COLUMN = "published_version"
 PUBLICATION_TABLE = "_publication"
 SERVING_FILE = "marts.duckdb"
@@ -154,23 +151,6 @@ def _bi_column(column: str, dtype: str) -> str:
     return _q(column)
 
 
-def _dbt_docs() -> dict[str, dict]:
-    """Descriptions of the marts and their columns from the dbt manifest, when dbt has parsed the project."""
-    manifest = settings.DBT_PROJECT_DIR / "target" / "manifest.json"
-    try:
-        nodes = json.loads(manifest.read_text(encoding="utf-8")).get("nodes", {})
-    except (OSError, ValueError):
-        return {}
-    docs: dict[str, dict] = {}
-    for node in nodes.values():
-        if node.get("resource_type") == "model" and node.get("schema") == "marts":
-            docs[node["name"]] = {
-                "description": node.get("description") or "",
-                "columns": {c: (v.get("description") or "") for c, v in node.get("columns", {}).items()},
-            }
-    return docs
-
-
 def _warehouse_comments(con: duckdb.DuckDBPyConnection, table: str) -> tuple[str, dict[str, str]]:
     row = con.execute(
         "select comment from duckdb_tables() where database_name = 'wh' and schema_name = 'marts' "
@@ -227,7 +207,6 @@ def _build_release(
         if missing:
             raise PublishError(f"Marts missing from the warehouse (schema marts): {', '.join(missing)}")
 
-        dbt_docs = _dbt_docs()
         con.execute("create schema marts")
         infos: dict[str, TableInfo] = {}
         for name in marts:
@@ -240,12 +219,9 @@ def _build_release(
                 + ", ".join(_bi_column(c, t) for c, t, *_ in described_wh)
                 + f", {_lit(version)}::varchar as {VERSION_COLUMN} from wh.marts.{_q(name)}"
             )
-            t_comment, c_comments = _warehouse_comments(con, name)
-            docs = dbt_docs.get(name, {})
-            description = docs.get("description") or t_comment
-            col_docs = {
-                c: (docs.get("columns", {}).get(c) or c_comments.get(c, "")) for c in [*cols, VERSION_COLUMN]
-            }
+            # The dbt docs, persisted as DuckDB comments by dbt (`+persist_docs`), travel with the table.
+            description, c_comments = _warehouse_comments(con, name)
+            col_docs = {c: c_comments.get(c, "") for c in cols}
             col_docs[VERSION_COLUMN] = "Version stamp of this publication: the same in every published table."
             if description:
                 con.execute(f"comment on table marts.{_q(name)} is {_lit(description)}")
@@ -315,7 +291,7 @@ def _build_release(
             description=info.description,
             parquet=path.name,
             parquet_bytes=path.stat().st_size,
-            parquet_sha256=fsutil.sha256_file(path),
+            parquet_sha256=sha256_file(path),
         )
     os.rename(building, serving)
     fsutil.fsync_file(serving)
@@ -334,7 +310,7 @@ def _manifest(
         "serving_file": {
             "file": SERVING_FILE,
             "bytes": serving.stat().st_size,
-            "sha256": fsutil.sha256_file(serving),
+            "sha256": sha256_file(serving),
             "schemas": ["marts", "main"],
         },
         "tables": {

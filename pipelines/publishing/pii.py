@@ -11,39 +11,13 @@ import re
 
 import duckdb
 
-# Column names that hold personal identifiers in this project's sources (see docs/architecture.md), exact.
-FORBIDDEN_COLUMNS = frozenset(
-    {
-        "nik",
-        "nik_hash",
-        "nokk",
-        "nokk_hash",
-        "no_kk",
-        "nomor_kk",
-        "nama",
-        "nama_krt",
-        "nama_art",
-        "nama_penerima",
-        "alamat",
-        "tmplahir",
-        "tgllahir",
-        "tanggal_lahir",
-        "idbdt",
-        "idartbdt",
-    }
-)
-# ... and prefixes of them (`nik_valid` says nothing personal, but `nik_raw` or `alamat_lengkap` would).
-FORBIDDEN_PREFIXES = ("nik_raw", "nokk_raw", "alamat", "tgllahir", "tmplahir")
+# Which column names are personal: pipelines/personal_data.py, one list for the whole project.
+from pipelines.personal_data import not_for_bi
 
 # A run of exactly 16 digits standing alone (not inside a longer number, a code or a hex id such as a sha256
 # or a run id): what a NIK or a KK number looks like, also behind a leading apostrophe or `NIK: `.
 NIK_LIKE_SQL = r"(^|[^0-9A-Za-z])[0-9]{16}([^0-9A-Za-z]|$)"
 NIK_LIKE = re.compile(NIK_LIKE_SQL)
-
-
-def forbidden_column(name: str) -> bool:
-    n = name.lower()
-    return n in FORBIDDEN_COLUMNS or n.startswith(FORBIDDEN_PREFIXES)
 
 
 def find_personal_data(con: duckdb.DuckDBPyConnection, schema: str, tables: list[str]) -> list[str]:
@@ -56,7 +30,7 @@ def find_personal_data(con: duckdb.DuckDBPyConnection, schema: str, tables: list
             [schema, table],
         ).fetchall()
         for name, dtype in cols:
-            if forbidden_column(name):
+            if not_for_bi(name):
                 problems.append(f"{table}.{name}: column name looks like personal data")
             if dtype == "VARCHAR":
                 n = con.execute(

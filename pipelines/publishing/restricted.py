@@ -25,6 +25,7 @@ from pathlib import Path
 import duckdb
 
 from pipelines import settings
+from pipelines.checksums import sha256_file
 from pipelines.publishing import fsutil
 from pipelines.publishing.bi import (
     BUILD_PREFIX,
@@ -163,7 +164,7 @@ def publish_restricted_lists(
                         "kab_name": names.get(code, ""),
                         "code_system": "kemendagri",
                         "rows": rows,
-                        "sha256": fsutil.sha256_file(out),
+                        "sha256": sha256_file(out),
                     },
                 )
                 for f in (out, build / code / META_NAME):
