@@ -13,7 +13,13 @@ STAMP := $(VENV)/.installed
 MANIFEST := dbt_project/target/manifest.json
 DBT_SOURCES := $(shell find dbt_project/models dbt_project/macros dbt_project/seeds -type f 2>/dev/null) dbt_project/dbt_project.yml dbt_project/profiles.yml
 
-.PHONY: setup demo run test ui bench lint docs clean manifest
+.PHONY: help setup demo run test ui bench lint docs clean manifest
+.DEFAULT_GOAL := help
+
+help:  ## this list (`make` alone prints it)
+	@echo "TKPK Lampung poverty data warehouse. Usage: make <target> [SCALE=tiny|small|province] [SEED=n]"
+	@grep -E '^[a-z][a-z-]*:.*## ' $(MAKEFILE_LIST) | sed -E 's/^([a-z-]+):.*## (.*)/  \1\t\2/' | expand -t 16
+	@echo "Data folder: $(TKPK_DATA_DIR) (TKPK_DATA_DIR). More: README.md; python -m pipelines.cli --help"
 
 setup: $(STAMP) $(MANIFEST)  ## virtual environment, locked dependencies, dbt manifest
 
@@ -28,7 +34,7 @@ $(MANIFEST): $(STAMP) $(DBT_SOURCES)
 	cd dbt_project && ../$(BIN)/dbt parse --quiet
 	touch $@
 
-manifest: $(MANIFEST)
+manifest: $(MANIFEST)  ## the dbt manifest the code location loads (dbt parse)
 
 demo: setup  ## demo extracts (if absent) + one full run + a summary
 	@if [ ! -f "$(TKPK_DATA_DIR)/raw/_demo/manifest.json" ]; then \
@@ -38,7 +44,7 @@ demo: setup  ## demo extracts (if absent) + one full run + a summary
 	$(MAKE) --no-print-directory run
 	$(BIN)/python -m pipelines.cli summary
 
-run: setup  ## materialise every asset once, in-process: the nightly job
+run: setup  ## the nightly job once, in-process: one line a step, full log in data/logs/
 	$(BIN)/python -m pipelines.cli run
 
 test: setup ui-test-deps  ## the test suite (the UI test needs Debian's Chromium, installed here if missing)
@@ -51,15 +57,15 @@ ui: setup  ## Dagster UI (webserver + daemon) on 127.0.0.1:3000
 ui-test-deps:  ## Debian's Chromium for tests/test_ui.py (its fixture runs this when /usr/bin/chromium is missing)
 	@test -x /usr/bin/chromium || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium; }
 
-bench: setup  ## benchmark of the whole nightly job
+bench: setup  ## benchmark of the whole nightly job (BENCH_ARGS="--scale 1,2,4")
 	$(BIN)/python -m benchmarks.nightly $(BENCH_ARGS)
 
-lint: setup
+lint: setup  ## ruff check and format check
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 
 docs: setup  ## dbt docs on 127.0.0.1:8080
 	cd dbt_project && ../$(BIN)/dbt docs generate && ../$(BIN)/dbt docs serve --host 127.0.0.1 --port 8080
 
-clean:
+clean:  ## remove dbt's target/ and logs/
 	rm -rf dbt_project/target dbt_project/logs

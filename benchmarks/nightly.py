@@ -29,6 +29,7 @@ import polars as pl
 import psutil
 
 from pipelines import settings
+from pipelines.resources import warehouse_resource
 
 REPO = settings.REPO_ROOT
 
@@ -125,14 +126,13 @@ def floor(data_dir: Path, raw: Path) -> dict:
     reading = time.perf_counter() - started
 
     models = compiled_models(data_dir)
-    scratch = (
-        data_dir / "floor" / settings.warehouse_path().name
-    )  # dbt's SQL names the catalog after the file
+    warehouse = warehouse_resource(resolve=True)  # the run's warehouse: TKPK_DATA_DIR is `data_dir` here
+    scratch = data_dir / "floor" / warehouse.db_path().name  # dbt's SQL names the catalog after the file
     scratch.parent.mkdir(exist_ok=True)
-    shutil.copyfile(settings.warehouse_path(), scratch)
+    shutil.copyfile(warehouse.db_path(), scratch)
     started = time.perf_counter()
     with duckdb.connect(str(scratch)) as con:
-        con.execute(f"set memory_limit = '{settings.duckdb_memory_limit()}'").fetchall()
+        con.execute(f"set memory_limit = '{warehouse.memory_limit}'").fetchall()
         for schema in {m[0] for m in models}:  # start from the landed tables and seeds only
             con.execute(f"drop schema if exists {schema} cascade").fetchall()
         started = time.perf_counter()
@@ -202,7 +202,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--no-floor", action="store_true", help="skip the plain-DuckDB floor")
     parser.add_argument("--out", type=Path, default=None, help="bench folder (default $TKPK_DATA_DIR/bench)")
     args = parser.parse_args(argv)
-    root = (args.out or settings.data_dir() / "bench").resolve()
+    root = (args.out or warehouse_resource(resolve=True).data_path() / "bench").resolve()
     root.mkdir(parents=True, exist_ok=True)
     results = []
     for m in (int(x) for x in args.scale.split(",")):

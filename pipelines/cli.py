@@ -1,28 +1,46 @@
-"""Command line for `make run` and `make demo`: run the nightly job in-process and summarise the marts."""
+"""The command line of the warehouse: `make run`, `make demo` and an operator's quick look.
+
+python -m pipelines.cli run [--verbose]   the nightly job once, in-process, on what is in data/raw/
+python -m pipelines.cli summary           what is published: files, rows, version, consistency check
+"""
 
 import argparse
+import contextlib
 import sys
 
 import dagster as dg
 
-# The terminal shows progress and outcomes (INFO); every event is still in the Dagster UI's run log.
-QUIET = {"loggers": {"console": {"config": {"log_level": "INFO"}}}}
+from pipelines import progress
 
 
-def run_nightly() -> int:
+def run_nightly(verbose: bool = False) -> int:
+    """The nightly job in this process. The terminal gets one line per step (`--verbose`: Dagster's console
+    log); every event, and everything dbt prints, goes to `<data dir>/logs/nightly-<time>.log`."""
     from pipelines.definitions import defs
+    from pipelines.resources import warehouse_resource
 
     job = defs.resolve_job_def("nightly_refresh")
-    with dg.DagsterInstance.get() as instance:
-        result = job.execute_in_process(instance=instance, raise_on_error=False, run_config=QUIET)
+    log_file = progress.log_path(warehouse_resource(resolve=True).data_path())
+    log_file.parent.mkdir(parents=True, exist_ok=True)
+    terminal = progress.real_stdout()
+    with open(log_file, "w", encoding="utf-8") as log, dg.DagsterInstance.get() as instance:
+        if verbose:
+            run_config: dict = {"loggers": {"console": {"config": {"log_level": "INFO"}}}}
+        else:
+            job = job.with_logger_defs({"progress": progress.progress_logger_def(terminal, log)})
+            run_config = {"loggers": {"progress": {}}}
+        print(f"Nightly run: the full log goes to {log_file}", file=terminal, flush=True)
+        # dagster-dbt echoes dbt's output on stdout: into the log file, not onto the terminal
+        with contextlib.redirect_stdout(sys.stdout if verbose else log):
+            result = job.execute_in_process(instance=instance, raise_on_error=False, run_config=run_config)
     if not result.success:
         failed = sorted({e.step_key for e in result.all_events if e.is_step_failure})
         print(
             f"The nightly run FAILED at: {', '.join(failed) or 'run start'}. The previous publication is "
-            f"untouched. Details: the messages above, or run {result.run_id[:8]} in the Dagster UI (make ui)."
+            f"untouched. Details: {log_file}, or run {result.run_id[:8]} in the Dagster UI (make ui)."
         )
         return 1
-    print("The nightly run succeeded.")
+    print(f"The nightly run succeeded (run {result.run_id[:8]}).")
     return 0
 
 
@@ -38,11 +56,12 @@ def summary() -> int:
     """Where the marts are, what version, how many rows: what a BI user or an operator asks first."""
     import json
 
-    from pipelines import settings
     from pipelines.publishing.bi import SERVING_FILE
     from pipelines.publishing.reader import check_serving, pinned_release, read_manifest
+    from pipelines.resources import warehouse_resource
 
-    marts_dir = settings.marts_dir()
+    folder = warehouse_resource(resolve=True)
+    marts_dir = folder.marts_dir()
     release = pinned_release(marts_dir)
     if release is None:
         print(f"Nothing published yet in {marts_dir}. Run the nightly job: make run (or make demo).")
@@ -62,7 +81,7 @@ def summary() -> int:
         print(f"  check FAILED: {e}")
         return 1
 
-    restricted = settings.restricted_dir() / "_publication.json"
+    restricted = folder.restricted_dir() / "_publication.json"
     if restricted.exists():
         r = json.loads(restricted.read_text(encoding="utf-8"))
         rows = sum(v["rows"] for v in r["lists"].values())
@@ -76,10 +95,20 @@ def summary() -> int:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m pipelines.cli")
-    parser.add_argument("command", choices=["run", "summary"])
+    parser = argparse.ArgumentParser(
+        prog="python -m pipelines.cli",
+        description="The TKPK Lampung warehouse from the command line (the Dagster UI: make ui).",
+    )
+    commands = parser.add_subparsers(dest="command", required=True, metavar="command")
+    run = commands.add_parser(
+        "run", help="run the nightly job once, in this process, on what is in data/raw/ (make run)"
+    )
+    run.add_argument(
+        "--verbose", action="store_true", help="Dagster's full console log instead of one line a step"
+    )
+    commands.add_parser("summary", help="what is published: files, row counts, version, consistency check")
     args = parser.parse_args(argv)
-    return run_nightly() if args.command == "run" else summary()
+    return run_nightly(args.verbose) if args.command == "run" else summary()
 
 
 if __name__ == "__main__":

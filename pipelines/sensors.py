@@ -1,12 +1,12 @@
 """The drop-zone sensor: a delivery at noon need not wait for the 01:00 run.
 
-What it watches: every file under `data/raw/` (read from `TKPK_DATA_DIR` at each evaluation), except folders
+What it watches: every file under `data/raw/` (resource `warehouse`: `TKPK_DATA_DIR` read at each evaluation), except folders
 starting with `_` (landing never reads them: `_demo/`, a `_incoming/` staging area) and hidden or temporary
 files (`.name.partial`, rsync's `.name.XXXXXX`, Office's `~$name.xlsx` lock files). The cursor is the JSON of
 `{relative path: [size, mtime_ns]}` last acted on.
 
 When it fires: when that snapshot differs from the cursor (a file added, changed or removed) AND no changed file
-has been written to for a quiet period (`TKPK_SENSOR_QUIET_SECONDS`, default 120 s, judged on the later of
+has been written to for a quiet period (resource `drop_zone`, `TKPK_SENSOR_QUIET_SECONDS`, default 120 s, judged on the later of
 mtime and ctime, because copy tools that preserve mtime still bump ctime). A copy in progress keeps the sensor
 waiting instead of landing half a file; the cursor only moves when a run is requested.
 
@@ -32,10 +32,9 @@ from pathlib import Path
 
 import dagster as dg
 
-from pipelines import settings
+from pipelines.resources import DropZoneResource, WarehouseResource
 
 NIGHTLY_JOB_NAME = "nightly_refresh"
-DEFAULT_QUIET_SECONDS = 120
 
 # Drop-zone folder -> prefixes of the raw asset names it feeds (docs/architecture.md, "Landing").
 FOLDER_ASSETS: dict[str, tuple[str, ...]] = {
@@ -44,10 +43,6 @@ FOLDER_ASSETS: dict[str, tuple[str, ...]] = {
     "interventions": ("interventions",),
     "population": ("population",),
 }
-
-
-def quiet_seconds() -> float:
-    return float(os.environ.get("TKPK_SENSOR_QUIET_SECONDS", DEFAULT_QUIET_SECONDS))
 
 
 def _ignored(name: str) -> bool:
@@ -123,18 +118,20 @@ def affected_assets(
         "during the day. See pipelines/sensors.py."
     ),
 )
-def raw_drop_zone(context: dg.SensorEvaluationContext) -> dg.SensorResult | dg.SkipReason:
-    raw = settings.raw_dir()
+def raw_drop_zone(
+    context: dg.SensorEvaluationContext, warehouse: WarehouseResource, drop_zone: DropZoneResource
+) -> dg.SensorResult | dg.SkipReason:
+    raw, quiet = warehouse.raw_dir(), drop_zone.quiet()
     now = snapshot(raw)
     before: dict[str, list[int]] = json.loads(context.cursor) if context.cursor else {}
     changes = changed_paths(before, now)
     if not changes:
         return dg.SkipReason(f"No new or changed files in {raw}.")
     age = last_write_age(raw, changes)
-    if age < quiet_seconds():
+    if age < quiet:
         return dg.SkipReason(
             f"{len(changes)} changed file(s) in {raw}, last written {age:.0f} s ago: waiting for "
-            f"{quiet_seconds():.0f} s of quiet before landing them."
+            f"{quiet:.0f} s of quiet before landing them."
         )
     selection = affected_assets(context.repository_def, changes)
     cursor = json.dumps(now, sort_keys=True)

@@ -1,4 +1,8 @@
-"""Where things live. Paths are read from the environment at call time so tests can point them elsewhere."""
+"""Where the code's own files are, and the local defaults of the run's settings.
+
+The environment is read in one place: the Dagster resources (`pipelines/resources.py`), which hold these
+defaults and override them with `TKPK_*` variables. The exception is the hash key (`hash_key()`).
+"""
 
 import os
 from pathlib import Path
@@ -9,33 +13,16 @@ EXPECTATIONS_DIR = REPO_ROOT / "expectations"
 REFERENCE_DIR = REPO_ROOT / "reference" / "wilayah_lampung"
 SEEDS_DIR = DBT_PROJECT_DIR / "seeds"
 
+# Local defaults of the resources' fields.
+DEFAULT_DATA_DIR = REPO_ROOT / "data"
+WAREHOUSE_FILE = "warehouse.duckdb"
+DEFAULT_MEMORY_LIMIT = "3GB"
+DEFAULT_KEEP_RELEASES = 3
+DEFAULT_SENSOR_QUIET_SECONDS = 120
+
 # Development default only: production sets TKPK_HASH_KEY to a secret that is never committed.
 DEV_HASH_KEY = "tkpk-development-key-not-for-production"
 
 
-def data_dir() -> Path:
-    return Path(os.environ.get("TKPK_DATA_DIR", REPO_ROOT / "data")).resolve()
-
-
-def raw_dir() -> Path:
-    return data_dir() / "raw"
-
-
-def marts_dir() -> Path:
-    return data_dir() / "marts"
-
-
-def restricted_dir() -> Path:
-    return data_dir() / "restricted"
-
-
-def warehouse_path() -> Path:
-    return Path(os.environ.get("TKPK_WAREHOUSE_PATH", data_dir() / "warehouse.duckdb")).resolve()
-
-
 def hash_key() -> str:
     return os.environ.get("TKPK_HASH_KEY", DEV_HASH_KEY)
-
-
-def duckdb_memory_limit() -> str:
-    return os.environ.get("TKPK_DUCKDB_MEMORY_LIMIT", "3GB")

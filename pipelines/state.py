@@ -101,8 +101,8 @@ def gate_fingerprint(con: duckdb.DuckDBPyConnection, suite: str, tables: Iterabl
     return None if raw is None else _digest([suite.encode(), raw.encode(), gate_code_fingerprint().encode()])
 
 
-def remember_publication(key: str, version: str) -> None:
-    with open_warehouse() as con:
+def remember_publication(warehouse: Path, key: str, version: str) -> None:
+    with open_warehouse(warehouse) as con:
         fingerprint = build_fingerprint(con)
         if fingerprint is not None:
             write(con, key, f"{fingerprint} {version}")
@@ -118,8 +118,8 @@ def now_text() -> str:
     return datetime.now(UTC).strftime("%Y-%m-%d %H:%M:%S UTC")
 
 
-def open_warehouse(read_only: bool = False) -> duckdb.DuckDBPyConnection | None:
-    path = settings.warehouse_path()
+def open_warehouse(path: Path, read_only: bool = False) -> duckdb.DuckDBPyConnection | None:
+    """A connection to the warehouse at `path`; None when reading and there is no warehouse yet."""
     if read_only and not path.exists():
         return None
     path.parent.mkdir(parents=True, exist_ok=True)

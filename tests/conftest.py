@@ -1,9 +1,16 @@
 """Shared fixtures: every test gets its own data folder and warehouse; demo extracts are generated once."""
 
+import os
 import shutil
+import tempfile
 from pathlib import Path
 
 import pytest
+
+# The code location's resources read TKPK_DATA_DIR through dg.EnvVar when it is set as the definitions load
+# (pipelines/resources.py); set it before any test imports them, so every run resolves the data folder that
+# the `data_dir` fixture points the environment at, never the repository's own data/.
+os.environ.setdefault("TKPK_DATA_DIR", tempfile.mkdtemp(prefix="tkpk-tests-"))
 
 
 @pytest.fixture

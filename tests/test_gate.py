@@ -20,6 +20,7 @@ from pipelines.gate.checks import build_check, gate_checks
 from pipelines.gate.metadata import check_result
 from pipelines.gate.runner import SuiteOutcome, run_suite
 from pipelines.gate.suites import load_suite, load_suites, load_thresholds, suite_headers
+from pipelines.resources import build_resources, warehouse_resource
 
 LANDED = {"bdt_households", "bdt_individuals", "ikd", "interventions", "population"}
 MARTS = {"poverty_by_region", "decile_coverage", "sector_gaps", "village_priority", "intervention_summary"}
@@ -320,15 +321,18 @@ def _gate_run(data_dir: Path, clean_warehouse: Path, spoil_sql: list[str]) -> dg
 
     @dg.asset(key=["raw", "bdt_households"])
     def households() -> None:
-        shutil.copy(clean_warehouse, settings.warehouse_path())
-        synthetic.spoil(settings.warehouse_path(), *spoil_sql)
+        warehouse = warehouse_resource(resolve=True).db_path()
+        shutil.copy(clean_warehouse, warehouse)
+        synthetic.spoil(warehouse, *spoil_sql)
 
     @dg.asset(key=["staging", "stg_bdt__households"], deps=[households])
     def staging() -> None:
         (data_dir / "staging_ran").write_text("yes")
 
     header = next(h for h in suite_headers() if h.name == "bdt_households")
-    return dg.materialize([households, staging, build_check(header)], raise_on_error=False)
+    return dg.materialize(
+        [households, staging, build_check(header)], resources=build_resources(), raise_on_error=False
+    )
 
 
 def test_failed_check_blocks_the_downstream_asset(data_dir: Path, clean_warehouse: Path) -> None:

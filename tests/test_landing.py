@@ -10,14 +10,14 @@ import pytest
 from handmade import DELIVERY, HOUSEHOLD, PERSON, rows, write_csv, write_xlsx
 
 from pipelines.assets.raw import raw_assets
-from pipelines.resources import WarehouseResource
+from pipelines.resources import build_resources
 
 
 def land(select: str = "*", raise_on_error: bool = True) -> dg.ExecuteInProcessResult:
     return dg.materialize(
         raw_assets,
         selection=select,
-        resources={"warehouse": WarehouseResource()},
+        resources=build_resources(),
         raise_on_error=raise_on_error,
     )
 

@@ -945,11 +945,11 @@ def test_translator_keys_groups_and_lineage(dbt_manifest: Path) -> None:
         "intervention_summary",
     ):
         assert keys[f"marts/{name}"] == "marts"
-    assert keys["restricted/target_households"] == "marts"
+    assert keys["restricted/target_households"] == "restricted"
     assert keys["staging/stg_bdt__households"] == "staging"
-    assert keys["intermediate/int_needs__households"] == "staging"
-    assert keys["reference/need_rules"] == "staging"
-    assert set(keys.values()) == {"staging", "marts"}
+    assert keys["intermediate/int_needs__households"] == "intermediate"
+    assert keys["reference/need_rules"] == "reference"
+    assert set(keys.values()) == {"staging", "intermediate", "reference", "marts", "restricted"}
     # the sources are the landing's assets: one graph from raw files to marts
     upstream = {d for k in models.keys for d in models.asset_deps[k]} - set(models.keys)
     landed = {k for a in raw_assets for k in a.keys}
@@ -965,11 +965,14 @@ def test_dagster_materialises_the_dbt_assets(data_dir: Path, dbt_manifest: Path)
     import dagster as dg
 
     from pipelines.assets.dbt import RUN_TARGET_DIR, dbt_assets_list, dbt_resources
+    from pipelines.resources import build_resources
 
     create_raw_warehouse(data_dir / "warehouse.duckdb", HOUSEHOLDS, INDIVIDUALS, DELIVERIES, IKD, POPULATION)
     target = DBT_DIR / "target"
     before = {p.name for p in target.iterdir()}
-    result = dg.materialize(dbt_assets_list, resources=dbt_resources, raise_on_error=False)
+    result = dg.materialize(
+        dbt_assets_list, resources={**build_resources(), **dbt_resources}, raise_on_error=False
+    )
     assert result.success
     materialised = {e.asset_key.to_user_string() for e in result.get_asset_materialization_events()}
     assert {"marts/sector_gaps", "marts/village_priority", "restricted/target_households"} <= materialised
@@ -997,12 +1000,12 @@ def demo_marts(tiny_clean_extracts: Path, data_dir: Path, dbt_manifest: Path) ->
 
     from pipelines.assets.dbt import dbt_assets_list, dbt_resources
     from pipelines.assets.raw import raw_assets
-    from pipelines.resources import WarehouseResource
+    from pipelines.resources import build_resources
 
     shutil.copytree(tiny_clean_extracts, data_dir / "raw", dirs_exist_ok=True)
     result = dg.materialize(
         [*raw_assets, *dbt_assets_list],
-        resources={"warehouse": WarehouseResource(), **dbt_resources},
+        resources={**build_resources(), **dbt_resources},
         raise_on_error=False,
     )
     assert result.success

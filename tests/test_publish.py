@@ -22,12 +22,11 @@ import pytest
 from pii_scan import scan_publication
 from publication_checks import check_stable_parquet, probe
 
-from pipelines import settings
 from pipelines.assets.publish import publish_assets
-from pipelines.publishing import MARTS, PublishError, publish_bi_marts, publish_restricted_lists
+from pipelines.publishing import MARTS, Publication, PublishError, publish_bi_marts, publish_restricted_lists
 from pipelines.publishing.bi import CURRENT, RELEASES, SERVING_FILE, VERSION_COLUMN
 from pipelines.publishing.reader import check_pinned_parquet, check_serving
-from pipelines.resources import WarehouseResource
+from pipelines.resources import build_resources, warehouse_resource
 
 REPO = Path(__file__).resolve().parent.parent
 FIRST = ["Siti", "Budi", "Ahmad", "Dewi", "Rahmat", "Nur", "Wayan", "Yohanes", "Putri", "Agus"]
@@ -47,13 +46,28 @@ def people(n: int = 60) -> list[tuple[str, str, str, str]]:
     return out
 
 
+def folder():
+    """The test's data folder and warehouse, as the runs' resource resolves them (TKPK_DATA_DIR)."""
+    return warehouse_resource(resolve=True)
+
+
+def publish_bi(**kwargs) -> Publication:
+    w = folder()
+    return publish_bi_marts(w.db_path(), w.marts_dir(), **kwargs)
+
+
+def publish_restricted(**kwargs) -> dict:
+    w = folder()
+    return publish_restricted_lists(w.db_path(), w.restricted_dir(), **kwargs)
+
+
 def mart_rows(name: str, generation: int) -> int:
     return 40 + 13 * MARTS.index(name) + 7 * generation
 
 
 def write_warehouse(generation: int, *, extra: str = "") -> None:
     """The warehouse as dbt would leave it, with row counts that differ per generation."""
-    con = duckdb.connect(str(settings.warehouse_path()))
+    con = duckdb.connect(str(folder().db_path()))
     try:
         for s in ("raw", "marts", "restricted"):
             con.execute(f"create schema if not exists {s}")
@@ -85,7 +99,7 @@ def write_warehouse(generation: int, *, extra: str = "") -> None:
 def materialize(raise_on_error: bool = True) -> dg.ExecuteInProcessResult:
     return dg.materialize(
         publish_assets,
-        resources={"warehouse": WarehouseResource()},
+        resources=build_resources(),
         instance=dg.DagsterInstance.ephemeral(),
         raise_on_error=raise_on_error,
     )
@@ -188,11 +202,11 @@ def test_no_personal_data_in_published_marts(data_dir: Path) -> None:
 )
 def test_publish_refuses_personal_data_and_keeps_previous(data_dir: Path, bad_sql: str) -> None:
     write_warehouse(1)
-    publish_bi_marts(run_id="first")
+    publish_bi(run_id="first")
     before = publication_hashes(data_dir / "marts")
     write_warehouse(2, extra=bad_sql)
     with pytest.raises(PublishError, match="personal data"):
-        publish_bi_marts(run_id="second")
+        publish_bi(run_id="second")
     assert publication_hashes(data_dir / "marts") == before
     assert materialize(raise_on_error=False).success is False
     assert publication_hashes(data_dir / "marts") == before
@@ -200,11 +214,11 @@ def test_publish_refuses_personal_data_and_keeps_previous(data_dir: Path, bad_sq
 
 def test_missing_mart_fails_and_keeps_previous(data_dir: Path) -> None:
     write_warehouse(1)
-    publish_bi_marts(run_id="first")
+    publish_bi(run_id="first")
     before = publication_hashes(data_dir / "marts")
     write_warehouse(2, extra="drop table marts.decile_coverage")
     with pytest.raises(PublishError, match="decile_coverage"):
-        publish_bi_marts(run_id="second")
+        publish_bi(run_id="second")
     assert publication_hashes(data_dir / "marts") == before
     assert not list((data_dir / "marts" / RELEASES).glob(".build-*"))
 
@@ -212,12 +226,12 @@ def test_missing_mart_fails_and_keeps_previous(data_dir: Path) -> None:
 def test_old_releases_are_pruned_and_open_readers_keep_their_snapshot(data_dir: Path) -> None:
     marts = data_dir / "marts"
     write_warehouse(0)
-    first = publish_bi_marts(run_id="gen0")
+    first = publish_bi(run_id="gen0")
     old = duckdb.connect(str(marts / SERVING_FILE), read_only=True)  # a BI connection left open
     versions = [first.version]
     for g in range(1, 5):
         write_warehouse(g)
-        versions.append(publish_bi_marts(run_id=f"gen{g}", keep=3).version)
+        versions.append(publish_bi(run_id=f"gen{g}", keep=3).version)
     kept = sorted(p.name for p in (marts / RELEASES).iterdir())
     assert kept == versions[-3:]
     # the old connection still reads its whole (now pruned) version; a new one sees the newest
@@ -231,7 +245,7 @@ def test_concurrent_readers_always_see_one_whole_version(data_dir: Path, tmp_pat
     """A separate process reads marts.duckdb and the Parquet files in a loop while runs republish them."""
     marts = data_dir / "marts"
     write_warehouse(0)
-    expected = {publish_bi_marts(run_id="gen0").version: 0}
+    expected = {publish_bi(run_id="gen0").version: 0}
     stop, ready, out = tmp_path / "stop", tmp_path / "ready", tmp_path / "reader.json"
     reader = subprocess.Popen(
         [sys.executable, str(REPO / "tests" / "publication_checks.py"), "--loop", "--marts-dir", str(marts)]
@@ -259,7 +273,7 @@ def test_concurrent_readers_always_see_one_whole_version(data_dir: Path, tmp_pat
         # then back-to-back publishes to hit the switch while the reader is mid-read
         for g in range(9, 30):
             write_warehouse(g)
-            expected[publish_bi_marts(run_id=f"gen{g}", keep=40).version] = g
+            expected[publish_bi(run_id=f"gen{g}", keep=40).version] = g
     finally:
         stop.touch()
         reader.wait(timeout=60)
@@ -284,7 +298,7 @@ import os, sys, time
 import dagster as dg
 import pipelines.publishing.bi as bi
 from pipelines.assets.publish import bi_marts
-from pipelines.resources import WarehouseResource
+from pipelines.resources import build_resources
 
 stage, marker = sys.argv[1], sys.argv[2]
 
@@ -294,7 +308,7 @@ def hook(s):
         time.sleep(600)
 
 bi.progress = hook
-dg.materialize([bi_marts], resources={"warehouse": WarehouseResource()}, instance=dg.DagsterInstance.ephemeral())
+dg.materialize([bi_marts], resources=build_resources(), instance=dg.DagsterInstance.ephemeral())
 """
 
 
@@ -314,7 +328,7 @@ def test_kill_during_publish_run_leaves_a_whole_publication(
     (or, once the switch happened, the new one is whole); the next run cleans up and publishes."""
     marts = data_dir / "marts"
     write_warehouse(1)
-    old = publish_bi_marts(run_id="gen1")
+    old = publish_bi(run_id="gen1")
     before = publication_hashes(marts)
     write_warehouse(2)
     marker = tmp_path / "marker"
@@ -338,7 +352,7 @@ def test_kill_during_publish_run_leaves_a_whole_publication(
     else:
         assert version != old.version and counts == {m: mart_rows(m, 2) for m in MARTS}
 
-    nxt = publish_bi_marts(run_id="gen2-again")
+    nxt = publish_bi(run_id="gen2-again")
     assert check_serving(marts)[0] == nxt.version
     assert not list((marts / RELEASES).glob(".build-*"))
 
@@ -350,8 +364,11 @@ def test_kill_at_random_moments_never_breaks_the_publication(data_dir: Path) -> 
     big = "create or replace table marts.village_priority as select range::varchar as kode, range % 97 as skor, "
     big += "'catatan desa ' || (range % 1000) as catatan from range(400000)"
     write_warehouse(0, extra=big)
-    publish_bi_marts(run_id="base")
-    script = "from pipelines.publishing import publish_bi_marts; publish_bi_marts(run_id='killed')"
+    publish_bi(run_id="base")
+    script = (
+        "from pipelines.publishing import publish_bi_marts; from pipelines.resources import warehouse_resource; "
+        "w = warehouse_resource(resolve=True); publish_bi_marts(w.db_path(), w.marts_dir(), run_id='killed')"
+    )
     t0 = time.monotonic()
     subprocess.run([sys.executable, "-c", script], cwd=REPO, check=True)
     full = time.monotonic() - t0
@@ -373,18 +390,18 @@ def test_kill_at_random_moments_never_breaks_the_publication(data_dir: Path) -> 
 
 def test_restricted_lists_from_bps_codes_and_emptied_kab(data_dir: Path) -> None:
     write_warehouse(1)
-    publish_restricted_lists(run_id="first")
+    publish_restricted(run_id="first")
     restricted = data_dir / "restricted"
     assert (restricted / "1871" / "target_households.parquet").exists()
     # next time the table only has BPS desa codes, and Bandar Lampung (Kemendagri 1871) has no targets
-    con = duckdb.connect(str(settings.warehouse_path()))
+    con = duckdb.connect(str(folder().db_path()))
     con.execute(
         "create or replace table restricted.target_households as select * from (values "
         "('1803060001', 'Siti Rahmawati A'), ('1803060002', 'Budi Santoso B'), ('9999999999', 'Nur Lestari C')) "
         "t(bps_desa_code, nama_krt)"
     )
     con.close()
-    out = publish_restricted_lists(run_id="second")
+    out = publish_restricted(run_id="second")
     # BPS 1803 is Kemendagri 1801 (Lampung Selatan): mapped, never used as a folder name
     assert out["lists"]["1801"] == {"kab_name": "Lampung Selatan", "rows": 2}
     assert out["lists"]["unassigned"]["rows"] == 1
@@ -401,8 +418,8 @@ def test_cli_summary_lists_files_rows_and_version(data_dir: Path, capsys: pytest
     assert cli.main(["summary"]) == 1  # nothing published yet: says so
     assert "Nothing published yet" in capsys.readouterr().out
     write_warehouse(3)
-    pub = publish_bi_marts(run_id="gen3")
-    publish_restricted_lists(run_id="gen3")
+    pub = publish_bi(run_id="gen3")
+    publish_restricted(run_id="gen3")
     assert cli.main(["summary"]) == 0
     out = capsys.readouterr().out
     assert str(data_dir / "marts") in out and pub.version in out
@@ -415,14 +432,14 @@ def test_cli_summary_lists_files_rows_and_version(data_dir: Path, capsys: pytest
 def test_restricted_lists_prefer_kemendagri_codes_over_bps(data_dir: Path) -> None:
     """The dbt model's columns: both systems side by side; folders use Kemendagri, never BPS."""
     write_warehouse(1)
-    con = duckdb.connect(str(settings.warehouse_path()))
+    con = duckdb.connect(str(folder().db_path()))
     con.execute(
         "create or replace table restricted.target_households as select * from (values "
         "('1801', '1803', '1801042001', 'Siti Rahmawati A'), ('1804', '1801', '1804012001', 'Budi Santoso B')) "
         "t(kabupaten_kemendagri_code, kabupaten_bps_code, desa_kemendagri_code, nama_krt)"
     )
     con.close()
-    out = publish_restricted_lists(run_id="codes")
+    out = publish_restricted(run_id="codes")
     assert {k: v["rows"] for k, v in out["lists"].items()} == {"1801": 1, "1804": 1}
     assert out["lists"]["1804"]["kab_name"] == "Lampung Barat"
 
@@ -477,7 +494,7 @@ def test_hugeint_sums_are_published_as_bigint(data_dir: Path) -> None:
     write_warehouse(
         1, extra="create or replace table marts.sector_gaps as select sum(range) as people from range(10)"
     )
-    publish_bi_marts(run_id="huge")
+    publish_bi(run_id="huge")
     marts = data_dir / "marts"
     assert str(pq.read_schema(marts / "sector_gaps.parquet").field("people").type) == "int64"
     with duckdb.connect(str(marts / SERVING_FILE), read_only=True) as con:

@@ -10,6 +10,7 @@ import dagster as dg
 import pytest
 import yaml
 
+from pipelines.resources import build_resources
 from pipelines.schedules import jobs, nightly_job, nightly_schedule, schedules, sensors
 from pipelines.sensors import raw_drop_zone, snapshot
 
@@ -76,7 +77,7 @@ def quiet0(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 def tick(cursor: str | None, definitions: dg.Definitions | None = None):
-    ctx = dg.build_sensor_context(cursor=cursor, definitions=definitions)
+    ctx = dg.build_sensor_context(cursor=cursor, definitions=definitions, resources=build_resources())
     result = raw_drop_zone(ctx)
     if isinstance(result, dg.SkipReason):
         return None, cursor, result.skip_message

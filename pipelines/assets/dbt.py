@@ -3,16 +3,20 @@
 - Sources are the landing's assets: each dbt source table carries `meta.dagster.asset_key: ["raw", <table>]`.
 - Models get keys `[<layer>, <model>]` (layer = staging, intermediate, marts, restricted: the folder under
   models/ and the DuckDB schema); seeds get `["reference", <seed>]`.
-- Groups: staging and intermediate models and seeds in `staging`; marts and the restricted list in `marts`.
+- Groups are the layers: `staging`, `intermediate`, `marts`, `restricted` (the model's folder) and
+  `reference` (the seeds); the sources keep the landing's group `raw`.
 - dbt tests become asset checks (dagster-dbt's default); descriptions come from the dbt yml files.
 
 The manifest is prepared at build time (`make manifest`, i.e. `dbt parse`, or the test fixtures), never when
 this module loads: loading it must stay cheap and must not need the warehouse.
 """
 
+import os
+import re
 import shutil
 import sys
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -20,9 +24,10 @@ import dagster as dg
 from dagster_dbt import DagsterDbtTranslator, DbtCliResource, DbtProject, dbt_assets
 
 from pipelines import settings, state
+from pipelines.resources import WarehouseResource
 
 MODEL_LAYERS = ("staging", "intermediate", "marts", "restricted")
-MARTS_GROUP_LAYERS = ("marts", "restricted")
+SEED_GROUP = "reference"
 # One fixed folder for the artifacts of runs started by Dagster, replaced by each run (dagster-dbt would
 # otherwise leave a target/<op>-<run id>-<uuid> folder per run behind).
 RUN_TARGET_DIR = "dagster_run"
@@ -50,7 +55,7 @@ def model_layer(dbt_resource_props: Mapping[str, Any]) -> str:
 
 
 class TkpkDbtTranslator(DagsterDbtTranslator):
-    """Keys that read well and the two groups of the contract (docs/architecture.md)."""
+    """Keys that read well and one group per layer (docs/architecture.md)."""
 
     def get_asset_key(self, dbt_resource_props: Mapping[str, Any]) -> dg.AssetKey:
         resource_type = dbt_resource_props["resource_type"]
@@ -60,13 +65,70 @@ class TkpkDbtTranslator(DagsterDbtTranslator):
             return dg.AssetKey(["reference", dbt_resource_props["name"]])
         return dg.AssetKey([model_layer(dbt_resource_props), dbt_resource_props["name"]])
 
+    def get_asset_check_spec(
+        self,
+        asset_spec: dg.AssetSpec,
+        manifest: Mapping[str, Any],
+        unique_id: str,
+        project: DbtProject | None,
+    ) -> dg.AssetCheckSpec | None:
+        """dagster-dbt's check, with a description saying what the dbt test asserts (the UI shows it)."""
+        spec = super().get_asset_check_spec(asset_spec, manifest, unique_id, project)
+        if spec is None or spec.description:
+            return spec
+        test = manifest["nodes"][unique_id]
+        return dg.AssetCheckSpec(
+            name=spec.name,
+            asset=spec.asset_key,
+            description=test_description(test),
+            additional_deps=spec.additional_deps,
+            blocking=spec.blocking,
+            metadata=spec.metadata,
+        )
+
     def get_group_name(self, dbt_resource_props: Mapping[str, Any]) -> str | None:
-        if (
-            dbt_resource_props["resource_type"] == "model"
-            and model_layer(dbt_resource_props) in MARTS_GROUP_LAYERS
-        ):
-            return "marts"
-        return "staging"
+        resource_type = dbt_resource_props["resource_type"]
+        if resource_type == "seed":
+            return SEED_GROUP
+        if resource_type == "model":
+            return model_layer(dbt_resource_props)
+        return super().get_group_name(dbt_resource_props)
+
+
+# What each generic test asserts, for the check's description; `{column}` and the test's arguments fill in.
+TEST_DESCRIPTIONS = {
+    "not_null": "`{column}` is never null",
+    "unique": "`{column}` is unique",
+    "accepted_values": "`{column}` only takes the values {values}",
+    "relationships": "every `{column}` exists in `{field}` of `{to}`",
+    "unique_combination_of_columns": "one row per ({combination_of_columns})",
+    "non_negative": "`{column}` is never negative",
+    "between": "`{column}` is between {min_value} and {max_value}",
+}
+
+
+def test_description(test: Mapping[str, Any]) -> str:
+    """A dbt test's own description if it has one, else what its generic test asserts, and its severity."""
+    if test.get("description"):
+        return test["description"]
+    metadata = test.get("test_metadata") or {}
+    kwargs = {k: v for k, v in (metadata.get("kwargs") or {}).items() if k != "model"}
+    kwargs["column"] = kwargs.get("column_name") or test.get("column_name") or ""
+    for name, value in kwargs.items():
+        if isinstance(value, list):
+            kwargs[name] = ", ".join(str(v) for v in value)
+        elif isinstance(value, str) and (ref := re.search(r"(ref|source|var)\(([^)]*)\)", value)):
+            target = ref.group(2).replace("'", "").replace('"', "").replace(", ", ".")  # ref('x') -> x
+            kwargs[name] = f"of the dbt var `{target}`" if ref.group(1) == "var" else target
+    template = TEST_DESCRIPTIONS.get(metadata.get("name", ""), "dbt test `{name}`")
+    try:
+        text = template.format(name=test.get("name", ""), **kwargs)
+    except (KeyError, IndexError):
+        text = f"dbt test `{metadata.get('name') or test.get('name')}`"
+    severity = ((test.get("config") or {}).get("severity") or "error").lower()
+    return f"dbt test: {text}." + (
+        " Warns only: does not block." if severity == "warn" else " Blocks on failure."
+    )
 
 
 def _manifest_path() -> Path:
@@ -100,32 +162,58 @@ def run_target_dir() -> Path:
     project=dbt_project,
     name="tkpk_dbt_models",
 )
-def tkpk_dbt_models(context: dg.AssetExecutionContext, dbt: DbtCliResource):
+def tkpk_dbt_models(context: dg.AssetExecutionContext, dbt: DbtCliResource, warehouse: WarehouseResource):
     """`dbt build` of the selected models, seeds and tests (tests become asset checks).
 
     Skipped when the whole project is selected and neither the landed data nor the dbt project changed since
     the current publication was built from them: nothing downstream (mart checks, publishing) runs either,
     and the night costs seconds. A run tagged `tkpk/rebuild=true` always builds.
     """
-    if whole_project(context) and (published := unchanged_since_publication(context.run.tags)):
+    db = warehouse.db_path()
+    if whole_project(context) and (published := unchanged_since_publication(db, context.run.tags)):
         context.log.info(
             f"Nothing changed since publication {published}: the landed data and the dbt project are the ones "
             "it was built from. dbt build skipped; the marts, their checks and the publication stay as they are "
             f"(tag a run {state.REBUILD_TAG}=true to rebuild anyway)."
         )
         return
-    yield from dbt.cli(["build"], context=context, target_path=run_target_dir()).stream()
+    with dbt_environment(warehouse):
+        invocation = dbt.cli(["build"], context=context, target_path=run_target_dir())
+    yield from invocation.stream()
 
 
 def whole_project(context: dg.AssetExecutionContext) -> bool:
     return set(context.selected_asset_keys) == set(tkpk_dbt_models.keys)
 
 
-def unchanged_since_publication(tags: Mapping[str, str]) -> str | None:
+@contextmanager
+def dbt_environment(warehouse: WarehouseResource) -> Iterator[None]:
+    """The warehouse of the run, for the dbt process about to start (profiles.yml reads these variables).
+
+    dagster-dbt starts dbt with a copy of this process's environment, so the resource's settings reach
+    `profiles.yml` through it; they are set only while the process starts and restored at once.
+    """
+    values = {
+        "TKPK_WAREHOUSE_PATH": str(warehouse.db_path()),
+        "TKPK_DUCKDB_MEMORY_LIMIT": warehouse.memory_limit,
+    }
+    before = {name: os.environ.get(name) for name in values}
+    os.environ.update(values)
+    try:
+        yield
+    finally:
+        for name, value in before.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
+
+
+def unchanged_since_publication(db: Path, tags: Mapping[str, str]) -> str | None:
     """The published version built from exactly the current inputs, if there is one."""
     if state.rebuild_requested(dict(tags)):
         return None
-    con = state.open_warehouse(read_only=True)
+    con = state.open_warehouse(db, read_only=True)
     if con is None:
         return None
     with con:

@@ -7,11 +7,11 @@ atomic, is in `pipelines/publishing/`.
 
 import dagster as dg
 
-from pipelines import markdown, settings, state
+from pipelines import markdown, state
 from pipelines.dbt_catalog import published_models
-from pipelines.publishing import MARTS, publish_bi_marts, publish_restricted_lists
+from pipelines.publishing import MARTS, DuckDBLimits, publish_bi_marts, publish_restricted_lists
 from pipelines.publishing.bi import SERVING_FILE
-from pipelines.resources import WarehouseResource
+from pipelines.resources import PublishingResource, WarehouseResource
 
 MART_KEYS = [dg.AssetKey(["marts", name]) for name in MARTS]
 RESTRICTED_KEYS = [dg.AssetKey(["restricted", name]) for name in published_models("restricted")]
@@ -32,9 +32,17 @@ RESTRICTED_KEYS = [dg.AssetKey(["restricted", name]) for name in published_model
     ),
     tags={"tkpk/audience": "bi"},
 )
-def bi_marts(context: dg.AssetExecutionContext, warehouse: WarehouseResource) -> dg.MaterializeResult:
-    pub = publish_bi_marts(warehouse.db_path(), settings.marts_dir(), run_id=context.run_id)
-    state.remember_publication("published_build:bi_marts", pub.version)
+def bi_marts(
+    context: dg.AssetExecutionContext, warehouse: WarehouseResource, publishing: PublishingResource
+) -> dg.MaterializeResult:
+    pub = publish_bi_marts(
+        warehouse.db_path(),
+        warehouse.marts_dir(),
+        run_id=context.run_id,
+        keep=publishing.keep_releases,
+        limits=_limits(warehouse, publishing),
+    )
+    state.remember_publication(warehouse.db_path(), "published_build:bi_marts", pub.version)
     rows = [
         {"table": f"`{n}`", "rows": f"{t.rows:,}", "columns": len(t.columns)} for n, t in pub.tables.items()
     ]
@@ -67,20 +75,31 @@ def bi_marts(context: dg.AssetExecutionContext, warehouse: WarehouseResource) ->
     ),
     tags={"tkpk/audience": "restricted"},
 )
-def restricted_lists(context: dg.AssetExecutionContext, warehouse: WarehouseResource) -> dg.MaterializeResult:
-    out = publish_restricted_lists(warehouse.db_path(), settings.restricted_dir(), run_id=context.run_id)
-    state.remember_publication("published_build:restricted_lists", out["version"])
+def restricted_lists(
+    context: dg.AssetExecutionContext, warehouse: WarehouseResource, publishing: PublishingResource
+) -> dg.MaterializeResult:
+    out = publish_restricted_lists(
+        warehouse.db_path(),
+        warehouse.restricted_dir(),
+        run_id=context.run_id,
+        limits=_limits(warehouse, publishing),
+    )
+    state.remember_publication(warehouse.db_path(), "published_build:restricted_lists", out["version"])
     lists = out["lists"]
     table = [{"kab": code, "name": v["kab_name"], "rows": f"{v['rows']:,}"} for code, v in lists.items()]
     return dg.MaterializeResult(
         metadata={
             "published_version": out["version"],
-            "restricted_dir": dg.MetadataValue.path(str(settings.restricted_dir())),
+            "restricted_dir": dg.MetadataValue.path(str(warehouse.restricted_dir())),
             "lists": len(lists),
             "total_rows": sum(v["rows"] for v in lists.values()),
             "rows_by_kab": dg.MetadataValue.md(markdown.table(table)),
         }
     )
+
+
+def _limits(warehouse: WarehouseResource, publishing: PublishingResource) -> DuckDBLimits:
+    return DuckDBLimits(memory_limit=warehouse.memory_limit, lock_wait_seconds=publishing.lock_wait())
 
 
 publish_assets: list = [bi_marts, restricted_lists]

@@ -8,7 +8,7 @@ fails the asset with a message naming the file, and nothing of that source is wr
 import dagster as dg
 import polars as pl
 
-from pipelines import markdown, settings
+from pipelines import markdown
 from pipelines.landing import LandingReport, UnreadableFileError, land_source, store
 from pipelines.landing.reference import WILAYAH_FILES, read_wilayah
 from pipelines.landing.sources import (
@@ -83,7 +83,7 @@ def _landing_asset(source: Source, deps: list[dg.AssetKey]) -> dg.AssetsDefiniti
         description=f"{source.description} Files: data/raw/{source.folder}/ ({source.file_pattern}).",
     )
     def _asset(context: dg.AssetExecutionContext, warehouse: WarehouseResource) -> dg.MaterializeResult:
-        raw_root = settings.raw_dir()
+        raw_root = warehouse.raw_dir()
         try:
             with warehouse.connect() as con:
                 report = land_source(con, source, raw_root, context.log.info)

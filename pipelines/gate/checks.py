@@ -5,11 +5,14 @@ a mart must stop publishing, so the run stops where the data broke and the publi
 were. Declaring the checks reads only the suite JSON (fast): GX is imported when a check first runs.
 """
 
+from pathlib import Path
+
 import dagster as dg
 
-from pipelines import settings, state
+from pipelines import state
 from pipelines.gate.metadata import check_result
 from pipelines.gate.suites import SuiteHeader, suite_headers
+from pipelines.resources import WarehouseResource
 
 
 def build_check(header: SuiteHeader) -> dg.AssetChecksDefinition:
@@ -23,11 +26,12 @@ def build_check(header: SuiteHeader) -> dg.AssetChecksDefinition:
         blocking=True,
         additional_deps=[dg.AssetKey(list(k)) for k in header.reads],
     )
-    def _check(context: dg.AssetCheckExecutionContext) -> dg.AssetCheckResult:
+    def _check(context: dg.AssetCheckExecutionContext, warehouse: WarehouseResource) -> dg.AssetCheckResult:
+        db = warehouse.db_path()
         cacheable = header.asset_key[0] == "raw" and not state.rebuild_requested(context.run.tags)
         tables = [k[1] for k in (header.asset_key, *header.reads) if k[0] == "raw"]
-        fingerprint = _fingerprint(suite_name, tables) if cacheable else None
-        if fingerprint and (earlier := _passed_before(suite_name, fingerprint)):
+        fingerprint = _fingerprint(db, suite_name, tables) if cacheable else None
+        if fingerprint and (earlier := _passed_before(db, suite_name, fingerprint)):
             context.log.info(
                 f"suite {suite_name}: the landed data and the suite are as when it passed ({earlier})"
             )
@@ -40,28 +44,28 @@ def build_check(header: SuiteHeader) -> dg.AssetChecksDefinition:
         from pipelines.gate.runner import run_suite
         from pipelines.gate.suites import load_suite
 
-        outcome = run_suite(load_suite(suite_name), settings.warehouse_path())
+        outcome = run_suite(load_suite(suite_name), db)
         context.log.info(
             "suite %s: %s in %.2f s", suite_name, "passed" if outcome.passed else "FAILED", outcome.seconds
         )
         if outcome.passed and fingerprint:
-            _remember_pass(suite_name, fingerprint, context.run.run_id)
+            _remember_pass(db, suite_name, fingerprint, context.run.run_id)
         return check_result(outcome)
 
     return _check
 
 
-def _fingerprint(suite: str, tables: list[str]) -> str | None:
-    con = state.open_warehouse(read_only=True)
+def _fingerprint(db: Path, suite: str, tables: list[str]) -> str | None:
+    con = state.open_warehouse(db, read_only=True)
     if con is None:
         return None
     with con:
         return state.gate_fingerprint(con, suite, tables)
 
 
-def _passed_before(suite: str, fingerprint: str) -> str | None:
+def _passed_before(db: Path, suite: str, fingerprint: str) -> str | None:
     """`run <id> at <time>` when this suite passed on exactly this data and these rules."""
-    with state.open_warehouse(read_only=True) as con:
+    with state.open_warehouse(db, read_only=True) as con:
         value = state.read(con, f"gate:{suite}")
     if value is None:
         return None
@@ -69,8 +73,8 @@ def _passed_before(suite: str, fingerprint: str) -> str | None:
     return when if stored == fingerprint else None
 
 
-def _remember_pass(suite: str, fingerprint: str, run_id: str) -> None:
-    with state.open_warehouse() as con:
+def _remember_pass(db: Path, suite: str, fingerprint: str, run_id: str) -> None:
+    with state.open_warehouse(db) as con:
         state.write(con, f"gate:{suite}", f"{fingerprint} run {run_id[:8]} at {state.now_text()}")
 
 

@@ -83,11 +83,9 @@ CURRENT = "current"
 RELEASES = "releases"
 BUILD_PREFIX = ".build-"
 LOCK_FILE = ".publish.lock"
-DEFAULT_KEEP = 3
-
-
-def keep_releases() -> int:
-    return max(2, int(os.environ.get("TKPK_KEEP_RELEASES", DEFAULT_KEEP)))
+DEFAULT_KEEP = settings.DEFAULT_KEEP_RELEASES
+MIN_KEEP = 2  # the current release and the one before it, which readers may still have pinned
+DEFAULT_LOCK_WAIT_SECONDS = 60.0
 
 
 class PublishError(RuntimeError):
@@ -118,6 +116,17 @@ class Publication:
     @property
     def serving_file(self) -> Path:
         return self.marts_dir / SERVING_FILE
+
+
+@dataclass(frozen=True)
+class DuckDBLimits:
+    """How a publish may use DuckDB: its memory, and how long it waits for a warehouse another writer holds."""
+
+    memory_limit: str = settings.DEFAULT_MEMORY_LIMIT
+    lock_wait_seconds: float = DEFAULT_LOCK_WAIT_SECONDS
+
+
+DEFAULT_LIMITS = DuckDBLimits()
 
 
 def _noop(stage: str) -> None:
@@ -165,11 +174,13 @@ def _warehouse_comments(con: duckdb.DuckDBPyConnection, table: str) -> tuple[str
     return (row[0] or "") if row else "", {c: (m or "") for c, m in cols}
 
 
-def _attach_warehouse(con: duckdb.DuckDBPyConnection, warehouse: Path) -> None:
+def _attach_warehouse(
+    con: duckdb.DuckDBPyConnection, warehouse: Path, wait_seconds: float = DEFAULT_LOCK_WAIT_SECONDS
+) -> None:
     """Attach the warehouse read-only, waiting briefly if a writer (a dbt run outside Dagster) holds it."""
     if not warehouse.exists():
         raise PublishError(f"No warehouse at {warehouse}: nothing to publish.")
-    deadline = time.monotonic() + float(os.environ.get("TKPK_PUBLISH_LOCK_WAIT_SECONDS", "60"))
+    deadline = time.monotonic() + wait_seconds
     while True:
         try:
             con.execute(f"attach {_lit(str(warehouse))} as wh (read_only)")
@@ -181,7 +192,13 @@ def _attach_warehouse(con: duckdb.DuckDBPyConnection, warehouse: Path) -> None:
 
 
 def _build_release(
-    warehouse: Path, build: Path, version: str, published_at: str, run_id: str, marts: Sequence[str]
+    warehouse: Path,
+    build: Path,
+    version: str,
+    published_at: str,
+    run_id: str,
+    marts: Sequence[str],
+    limits: DuckDBLimits,
 ) -> dict[str, TableInfo]:
     """Write the whole release into `build` (not yet visible to anyone) and return what it holds."""
     # Built under another name: inside a file called marts.duckdb, `marts.<table>` is ambiguous (see above).
@@ -189,8 +206,8 @@ def _build_release(
     serving = build / SERVING_FILE
     con = duckdb.connect(str(building))
     try:
-        con.execute(f"set memory_limit = {_lit(settings.duckdb_memory_limit())}")
-        _attach_warehouse(con, warehouse)
+        con.execute(f"set memory_limit = {_lit(limits.memory_limit)}")
+        _attach_warehouse(con, warehouse, limits.lock_wait_seconds)
         present = {
             r[0]
             for r in con.execute(
@@ -382,19 +399,18 @@ def _clean_builds(releases: Path) -> None:
 
 
 def publish_bi_marts(
-    warehouse: Path | None = None,
-    marts_dir: Path | None = None,
+    warehouse: Path,
+    marts_dir: Path,
     *,
     run_id: str = "manual",
     marts: Sequence[str] = MARTS,
-    keep: int | None = None,
+    keep: int = DEFAULT_KEEP,
+    limits: DuckDBLimits = DEFAULT_LIMITS,
 ) -> Publication:
     """Copy the gated marts out of the warehouse into a new release and switch readers to it atomically."""
     from pipelines.publishing.readme import render_readme
 
-    warehouse = Path(warehouse) if warehouse else settings.warehouse_path()
-    marts_dir = Path(marts_dir) if marts_dir else settings.marts_dir()
-    keep = keep or keep_releases()
+    warehouse, marts_dir, keep = Path(warehouse), Path(marts_dir), max(MIN_KEEP, keep)
     releases = marts_dir / RELEASES
     releases.mkdir(parents=True, exist_ok=True)
 
@@ -411,7 +427,7 @@ def publish_bi_marts(
         progress("build_started")
 
         try:
-            tables = _build_release(warehouse, build, version, published_at, run_id, marts)
+            tables = _build_release(warehouse, build, version, published_at, run_id, marts, limits)
             manifest = _manifest(version, published_at, run_id, tables, build)
             text = json.dumps(manifest, indent=2, ensure_ascii=False) + "\n"
             fsutil.write_text_atomic(build / MANIFEST_FILE, text)

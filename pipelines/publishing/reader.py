@@ -19,7 +19,6 @@ from pathlib import Path
 import duckdb
 import pyarrow.parquet as pq
 
-from pipelines import settings
 from pipelines.publishing.bi import (
     CURRENT,
     MANIFEST_FILE,
@@ -34,9 +33,9 @@ class InconsistentRead(AssertionError):
     """A read saw something a publication can never contain (mixed versions, wrong row counts)."""
 
 
-def pinned_release(marts_dir: Path | None = None) -> Path | None:
+def pinned_release(marts_dir: Path) -> Path | None:
     """The release folder `current` points at right now (None before the first publication)."""
-    marts_dir = Path(marts_dir) if marts_dir else settings.marts_dir()
+    marts_dir = Path(marts_dir)
     try:
         target = os.readlink(marts_dir / CURRENT)
     except FileNotFoundError:
@@ -52,10 +51,9 @@ def read_manifest(release: Path) -> dict:
 
 
 @contextlib.contextmanager
-def open_serving(marts_dir: Path | None = None) -> Iterator[duckdb.DuckDBPyConnection]:
+def open_serving(marts_dir: Path) -> Iterator[duckdb.DuckDBPyConnection]:
     """A read-only connection to the serving file: one version for as long as it stays open."""
-    marts_dir = Path(marts_dir) if marts_dir else settings.marts_dir()
-    con = duckdb.connect(str(marts_dir / SERVING_FILE), read_only=True)
+    con = duckdb.connect(str(Path(marts_dir) / SERVING_FILE), read_only=True)
     try:
         yield con
     finally:
@@ -143,7 +141,11 @@ def main(argv: list[str] | None = None) -> int:
     )
     ap.add_argument("--marts-dir", type=Path, default=None, help="default: the data folder's marts/")
     args = ap.parse_args(argv)
-    marts_dir = args.marts_dir or settings.marts_dir()
+    if args.marts_dir is None:
+        from pipelines.resources import warehouse_resource  # the data folder of the environment
+
+        args.marts_dir = warehouse_resource(resolve=True).marts_dir()
+    marts_dir = args.marts_dir
     s_version, s_counts = check_serving(marts_dir)
     p_version, p_counts = check_pinned_parquet(marts_dir)
     d_version, d_counts = check_pinned_parquet(marts_dir, engine="duckdb")

@@ -6,7 +6,6 @@ beside it; it lives in the release folder and `data/marts/README.md` points at t
 
 from pathlib import Path
 
-from pipelines import settings
 from pipelines.publishing.bi import (
     CURRENT,
     MANIFEST_FILE,
@@ -21,8 +20,7 @@ def _cell(text: str) -> str:
     return " ".join(str(text).split()).replace("|", "\\|") or " "
 
 
-def render_readme(manifest: dict, marts_dir: Path | None = None) -> str:
-    marts_dir = marts_dir or settings.marts_dir()
+def render_readme(manifest: dict, marts_dir: Path) -> str:
     serving = marts_dir / SERVING_FILE
     version = manifest["version"]
     tables: dict = manifest["tables"]

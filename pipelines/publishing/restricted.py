@@ -29,8 +29,10 @@ from pipelines.checksums import sha256_file
 from pipelines.publishing import fsutil
 from pipelines.publishing.bi import (
     BUILD_PREFIX,
+    DEFAULT_LIMITS,
     LOCK_FILE,
     VERSION_COLUMN,
+    DuckDBLimits,
     PublishError,
     _attach_warehouse,
     _lit,
@@ -99,11 +101,10 @@ def _write_meta(path: Path, meta: dict) -> None:
 
 
 def publish_restricted_lists(
-    warehouse: Path | None = None, restricted_dir: Path | None = None, *, run_id: str = "manual"
+    warehouse: Path, restricted_dir: Path, *, run_id: str = "manual", limits: DuckDBLimits = DEFAULT_LIMITS
 ) -> dict:
     """Split `restricted.target_households` per kab/kota and replace each list atomically."""
-    warehouse = Path(warehouse) if warehouse else settings.warehouse_path()
-    restricted_dir = Path(restricted_dir) if restricted_dir else settings.restricted_dir()
+    warehouse, restricted_dir = Path(warehouse), Path(restricted_dir)
     restricted_dir.mkdir(parents=True, exist_ok=True)
     os.chmod(restricted_dir, DIR_MODE)
 
@@ -117,8 +118,8 @@ def publish_restricted_lists(
 
         con = duckdb.connect()
         try:
-            con.execute(f"set memory_limit = {_lit(settings.duckdb_memory_limit())}")
-            _attach_warehouse(con, warehouse)
+            con.execute(f"set memory_limit = {_lit(limits.memory_limit)}")
+            _attach_warehouse(con, warehouse, limits.lock_wait_seconds)
             exists = con.execute(
                 "select count(*) from duckdb_tables() where database_name = 'wh' and schema_name = 'restricted' "
                 "and table_name = 'target_households'"
