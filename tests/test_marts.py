@@ -986,6 +986,20 @@ def test_dagster_materialises_the_dbt_assets(data_dir: Path, dbt_manifest: Path)
         "and reporting_year = 2017 and sector = 'housing'",
     )
     assert gap == [(3,)]
+    # what the UI shows on each dbt asset: the row count of every table and seed, the column types of all
+    meta = {
+        e.asset_key.to_user_string(): e.materialization.metadata
+        for e in result.get_asset_materialization_events()
+    }
+    for key in ("marts/sector_gaps", "intermediate/int_regions", "reference/need_rules"):
+        schema, table = ("marts", "sector_gaps") if key.startswith("marts/") else key.split("/")
+        [(rows,)] = query(data_dir / "warehouse.duckdb", f"select count(*) from {schema}.{table}")
+        assert meta[key]["dagster/row_count"].value == rows > 0, key
+    for key in ("marts/sector_gaps", "staging/stg_bdt__households"):
+        columns = {c.name: c.type for c in meta[key]["dagster/column_schema"].value.columns}
+        schema, table = key.split("/")
+        described = query(data_dir / "warehouse.duckdb", f"describe {schema}.{table}")
+        assert columns == {name: dtype for name, dtype, *_ in described}, key
 
 
 # --- Landing + dbt on the demo extracts, against the generator's truth ----------------------------------

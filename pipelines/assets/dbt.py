@@ -5,7 +5,9 @@
   models/ and the DuckDB schema); seeds get `["reference", <seed>]`.
 - Groups are the layers: `staging`, `intermediate`, `marts`, `restricted` (the model's folder) and
   `reference` (the seeds); the sources keep the landing's group `raw`.
-- dbt tests become asset checks (dagster-dbt's default); descriptions come from the dbt yml files.
+- dbt tests become asset checks (dagster-dbt's default), each described by what it asserts; model
+  descriptions come from the dbt yml files; every materialisation carries its column types and, for tables
+  and seeds, its row count (`dbt_metadata.py`).
 
 The manifest is prepared at build time (`make manifest`, i.e. `dbt parse`, or the test fixtures), never when
 this module loads: loading it must stay cheap and must not need the warehouse.
@@ -24,6 +26,7 @@ import dagster as dg
 from dagster_dbt import DagsterDbtTranslator, DbtCliResource, DbtProject, dbt_assets
 
 from pipelines import settings, state
+from pipelines.assets.dbt_metadata import with_relation_metadata
 from pipelines.resources import WarehouseResource
 
 MODEL_LAYERS = ("staging", "intermediate", "marts", "restricted")
@@ -179,7 +182,8 @@ def tkpk_dbt_models(context: dg.AssetExecutionContext, dbt: DbtCliResource, ware
         return
     with dbt_environment(warehouse):
         invocation = dbt.cli(["build"], context=context, target_path=run_target_dir())
-    yield from invocation.stream()
+    # Row counts and column types from DuckDB after the build (why not dagster-dbt's fetchers: dbt_metadata)
+    yield from with_relation_metadata(context, invocation.stream(), db)
 
 
 def whole_project(context: dg.AssetExecutionContext) -> bool:
