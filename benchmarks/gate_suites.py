@@ -3,7 +3,7 @@
     python -m benchmarks.gate_suites [--warehouse PATH] [--households N] [--rebuild]
 
 Builds the synthetic warehouse (benchmarks/synthetic_warehouse.py: 877,905 households, ~3.3 M people, ~2.1 M
-deliveries, marts and the restricted list) unless it exists, then reports GX import and context set-up,
+deliveries; the marts and the restricted list by the real dbt project) unless it exists, then reports GX import and context set-up,
 each suite and the total, in wall-clock seconds and CPU seconds (the machine is shared: wall time grows
 with the load average, which is reported too). Run it in a fresh process: the GX import is part of what a
 run pays.
