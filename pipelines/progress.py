@@ -78,14 +78,29 @@ class ProgressHandler(logging.Handler):
             parts.append(_plural(tally.assets, "asset"))
         if tally.rows:
             parts.append(f"{tally.rows:,} rows")
-        checks = tally.checks_passed + len(tally.checks_failed)
+        checks = tally.checks_passed + len(tally.checks_warned) + len(tally.checks_failed)
         if checks:
-            parts.append(
-                f"{checks} checks" + (f", {len(tally.checks_failed)} FAILED" if tally.checks_failed else "")
-            )
+            parts.append(_plural(checks, "check"))
+        if tally.checks_warned:
+            parts.append(f"{len(tally.checks_warned)} warned")
+        if tally.checks_failed:
+            parts.append(f"{len(tally.checks_failed)} FAILED")
         self._say(f"  {self.done:>3} {outcome:<7} {step:<58} {', '.join(parts)}")
-        for name in tally.checks_failed[:10]:
-            self._say(f"              failed check: {name}")
+        for label, names in (("FAILED", tally.checks_failed), ("warned", tally.checks_warned)):
+            for name in names[:10]:
+                self._say(f"              {label}: {name}")
+            if len(names) > 10:
+                self._say(f"              ... and {len(names) - 10} more (see the log)")
+
+    def _warn(self, level: str, message: str) -> None:
+        """A warning once on the terminal (its first line); repeats of it only in the log."""
+        first = message.strip().splitlines()[0] if message.strip() else message
+        key = first[:60]
+        self.warnings[key] = self.warnings.get(key, 0) + 1
+        if self.warnings[key] == 1:
+            self._say(f"  {level}: {first[:160]}")
+        elif self.warnings[key] == 2:
+            self._say(f"  {level}: ... more like it in the log")
 
     def _say(self, line: str) -> None:
         self.terminal.write(line + "\n")
