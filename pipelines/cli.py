@@ -1,4 +1,5 @@
-"""Command line for `make run` and `make demo`: run the nightly job in-process and summarise the marts."""
+"""Command line for `make run` and `make demo`: run the nightly job in-process and summarise the marts;
+`intake` and `retire` move deliveries into and out of the drop zone (pipelines/intake.py)."""
 
 import argparse
 import sys
@@ -76,7 +77,14 @@ def summary() -> int:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m pipelines.cli")
+    argv = sys.argv[1:] if argv is None else argv
+    if argv[:1] in (["intake"], ["retire"]):  # deliveries in and out: pipelines/intake.py
+        from pipelines import intake
+
+        return intake.main(argv)
+    parser = argparse.ArgumentParser(
+        prog="python -m pipelines.cli", epilog="also: intake FILE..., retire FILE..."
+    )
     parser.add_argument("command", choices=["run", "summary"])
     args = parser.parse_args(argv)
     return run_nightly() if args.command == "run" else summary()

@@ -14,6 +14,8 @@ def data_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     (d / "marts").mkdir()
     monkeypatch.setenv("TKPK_DATA_DIR", str(d))
     monkeypatch.delenv("TKPK_WAREHOUSE_PATH", raising=False)
+    # Files a test has just written are complete: no quiet period (tests of the wait set their own).
+    monkeypatch.setenv("TKPK_SENSOR_QUIET_SECONDS", "0")
     monkeypatch.setenv("DAGSTER_HOME", str(tmp_path / "dagster_home"))
     (tmp_path / "dagster_home").mkdir()
     return d

@@ -1,8 +1,8 @@
 """The DuckDB side of landing: schema `raw`, the quarantine, the file ledger, one transaction per source.
 
 A source's new and changed files replace exactly their own earlier rows (per-file delivery semantics); a
-file that left the drop zone takes its rows with it. All of it commits together or not at all, so a failed
-landing leaves the tables as they were.
+file that was retired (`raw.file_retirements`, written by the `retire` command) takes its rows with it. All
+of it commits together or not at all, so a failed landing leaves the tables as they were.
 """
 
 from datetime import datetime
@@ -20,7 +20,13 @@ create table if not exists raw.quarantine (
 LEDGER_DDL = """
 create table if not exists raw.file_ledger (
     table_name varchar, source_file varchar, source_checksum varchar, rows_read bigint,
-    rows_landed bigint, rows_quarantined bigint, loaded_at timestamp
+    rows_landed bigint, rows_quarantined bigint, loaded_at timestamp, rules_fingerprint varchar
+)"""
+# The ledger's other half: files whose rows were removed on purpose, by whom and when.
+RETIREMENTS_DDL = """
+create table if not exists raw.file_retirements (
+    table_name varchar, source_file varchar, source_checksum varchar, rows_landed bigint,
+    retired_by varchar, retired_at timestamp, reason varchar, applied_at timestamp
 )"""
 
 
@@ -33,11 +39,25 @@ def ensure_schema(con: duckdb.DuckDBPyConnection) -> None:
     run(con, "create schema if not exists raw")
     run(con, QUARANTINE_DDL)
     run(con, LEDGER_DDL)
+    run(con, "alter table raw.file_ledger add column if not exists rules_fingerprint varchar")
+    run(con, RETIREMENTS_DDL)
 
 
-def ledger(con: duckdb.DuckDBPyConnection, table: str) -> dict[str, str]:
+def ledger(con: duckdb.DuckDBPyConnection, table: str) -> dict[str, tuple[str, str | None]]:
+    """`{file: (checksum, fingerprint of the rules it was judged by)}` of the files landed in `table`."""
     rows = con.execute(
-        "select source_file, source_checksum from raw.file_ledger where table_name = ?", [table]
+        "select source_file, source_checksum, rules_fingerprint from raw.file_ledger where table_name = ?",
+        [table],
+    ).fetchall()
+    return {f: (checksum, judged_by) for f, checksum, judged_by in rows}
+
+
+def pending_retirements(con: duckdb.DuckDBPyConnection, table: str) -> dict[str, str]:
+    """`{file: checksum}` retired but whose rows are still landed."""
+    rows = con.execute(
+        "select source_file, source_checksum from raw.file_retirements "
+        "where table_name = ? and applied_at is null",
+        [table],
     ).fetchall()
     return dict(rows)
 
@@ -85,6 +105,7 @@ class FileSwap:
         self.con, self.table, self.next = con, table, f"_next_{table}"
         self.hash_select = "".join(f", {keyed_hash_sql(v, ok)} as {h}" for h, (v, ok) in hashed.items())
         self.replaced: list[str] = []
+        self.retired: list[str] = []
         self.quarantined: list[pl.DataFrame] = []
         self.ledger_rows: list[pl.DataFrame] = []
 
@@ -98,9 +119,12 @@ class FileSwap:
             return
         self._swap_in()
 
-    def remove(self, files: list[str], reshape_to: list[str] | None = None) -> None:
-        """Leave out the rows of `files`; `reshape_to` starts afresh when the table's columns changed."""
-        self.replaced = files
+    def remove(
+        self, files: list[str], reshape_to: list[str] | None = None, retired: list[str] | None = None
+    ) -> None:
+        """Leave out the rows of `files`; `reshape_to` starts afresh when the table's columns changed;
+        `retired` (among `files`) are recorded as applied in `raw.file_retirements` with the swap."""
+        self.replaced, self.retired = files, retired or []
         columns = table_columns(self.con, self.table)
         if columns is not None and (reshape_to is None or columns == reshape_to):
             run(
@@ -144,6 +168,13 @@ class FileSwap:
                 run(con, "insert into raw.quarantine by name select * from _quarantined")
             if self.ledger_rows:
                 run(con, "insert into raw.file_ledger by name select * from _ledger")
+            if self.retired:
+                run(
+                    con,
+                    "update raw.file_retirements set applied_at = current_timestamp::timestamp "
+                    "where table_name = ? and list_contains(?::varchar[], source_file) and applied_at is null",
+                    [table, self.retired],
+                )
             run(con, "commit")
         except Exception:
             run(con, "rollback")
