@@ -152,6 +152,18 @@ def test_a_last_line_cut_short_and_rows_with_the_wrong_field_count_are_quarantin
     assert (meta["rows_read"], meta["rows_landed"], meta["rows_quarantined"]) == (5, 2, 3)
 
 
+def test_a_copy_cut_inside_a_quoted_cell_lands_the_whole_rows_and_quarantines_the_cut_one(
+    data_dir: Path,
+) -> None:
+    records = rows(HOUSEHOLD, [{"idbdt": "H1"}, {"idbdt": "H2", "alamat": 'Jl. "Merdeka"; Gg. 2'}])
+    path = write_csv(data_dir / "raw/bdt/BDT2015_RT_1806.csv", records)
+    data = path.read_bytes()
+    path.write_bytes(b"\n\n" + data[: data.index(b"Merdeka")])  # blank lines above the header, then cut
+    land("raw/bdt_households")
+    assert query(data_dir, "select idbdt, _source_row from raw.bdt_households") == [("H1", 1)]
+    assert quarantine(data_dir, "bdt_households") == {2: "malformed_row"}
+
+
 def test_a_file_still_being_written_is_not_taken_and_its_earlier_version_stays(
     data_dir: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -91,16 +91,15 @@ def check_header(header: list[str], required: list[str], relpath: str) -> None:
 
 
 def _header_line(data: bytes) -> tuple[int, bytes]:
-    """Where the data rows start (after blank lines that spreadsheets leave, and the header line) and the
-    header line itself."""
-    pos = 0
+    """Blank lines before the header (spreadsheets leave them) and the header line itself."""
+    skipped, pos = 0, 0
     while pos < len(data):
         end = data.find(b"\n", pos)
         end = len(data) if end < 0 else end
         if data[pos:end].strip(b" \t\r;,"):
-            return end + 1, data[pos:end].rstrip(b"\r")
-        pos = end + 1
-    return len(data), b""
+            return skipped, data[pos:end].rstrip(b"\r")
+        skipped, pos = skipped + 1, end + 1
+    return skipped, b""
 
 
 def _as_utf8(data: bytes, relpath: str) -> bytes:
@@ -131,67 +130,86 @@ def read_delimited(path: Path, relpath: str, required: list[str]) -> pl.DataFram
     number but is not a row. polars parses the values (quoted cells with line breaks included); the fields
     of each record are counted separately, so that a row with missing or extra fields, quoted or not, is
     quarantined instead of silently padded or cut. A last line without its line ending is a row cut short
-    (a copy interrupted): it is quarantined too, never landed.
+    (an interrupted copy): it is quarantined too, never landed.
     """
     data = path.read_bytes()
     decode(data[:65536], relpath, prefix=True)  # empty or binary files fail here, with their name
     if data.startswith(UTF8_BOM):
         data = data[len(UTF8_BOM) :]
     data = _as_utf8(data, relpath)
-    body_at, header_line = _header_line(data)
+    skipped, header_line = _header_line(data)
     if not header_line:
         raise UnreadableFileError(relpath, "the file has no rows, not even a header", required)
     text_header = header_line.decode("utf-8")
     sep = ";" if text_header.count(";") > text_header.count(",") else ","
     header = _unique(normalise_header(next(csv.reader([text_header], delimiter=sep))))
     check_header(header, required, relpath)
-    body, tail = data[body_at:], b""
-    if body and not body.endswith(b"\n"):
-        cut = body.rfind(b"\n") + 1
-        body, tail = body[:cut], body[cut:]
-    frame, fields = _parse(header_line + b"\n" + body, header, sep, relpath)
+    cut_short = not data.endswith(b"\n")
+    try:
+        frame, fields = _parse(data, skipped, header, sep, relpath)
+    except UnreadableFileError:
+        if not cut_short:
+            raise
+        # cut inside a quoted cell: parse up to the last line ending, keep the cut line as a malformed row
+        end = data.rfind(b"\n") + 1
+        frame, fields = _parse(data[:end], skipped, header, sep, relpath)
+        cells = next(csv.reader([data[end:].decode("utf-8")], delimiter=sep), [])
+        tail = {name: (cells[i] if i < len(cells) else None) for i, name in enumerate(header)}
+        frame = pl.concat([frame, pl.DataFrame([tail], schema=frame.schema)])
+        fields = pl.concat([fields, pl.Series([len(cells)], dtype=pl.Int64)])
     malformed = (fields.is_not_null() & (fields != len(header))).fill_null(False)
-    frame = frame.with_columns(malformed.alias(MALFORMED))
-    if tail.strip(b" \t\r"):
-        cells = next(csv.reader([tail.decode("utf-8").rstrip("\r")], delimiter=sep), [])
-        cut_row = {name: (cells[i] if i < len(cells) else None) for i, name in enumerate(header)}
-        frame = pl.concat([frame, pl.DataFrame([{**cut_row, MALFORMED: True}], schema=frame.schema)])
+    if cut_short and frame.height:
+        malformed = malformed.scatter(frame.height - 1, True)
     names = [c for c in header if not c.startswith("_extra_")]
     return (
         frame.lazy()
-        .select(*names, MALFORMED)
+        .select(names)
         .with_columns(pl.col(names).str.strip_chars())
         .with_columns([pl.when(pl.col(c).str.len_bytes() > 0).then(pl.col(c)).alias(c) for c in names])
-        .with_columns(pl.int_range(1, pl.len() + 1, dtype=pl.Int64).alias(ROW))
+        .with_columns(pl.int_range(1, pl.len() + 1, dtype=pl.Int64).alias(ROW), malformed.alias(MALFORMED))
         .filter(~pl.all_horizontal(pl.col(names).is_null()))
         .select(ROW, *names, MALFORMED)
         .collect()
     )
 
 
-def _parse(data: bytes, header: list[str], sep: str, relpath: str) -> tuple[pl.DataFrame, pl.Series]:
-    """The records (header included in `data`) as strings, and the number of fields of each record (null
-    for a blank line).
+QUOTED = r'"[^"]*"'  # a quoted stretch (`""` removed first), whose separators are inside a cell
 
-    Without any quote character a record is a line, and counting separators per line is exact and fast.
-    With quotes (a `;` or a line break inside a cell) Python's csv module counts the fields of each record;
-    should it see the records differently from polars, its own reading is used.
+
+def _parse(
+    data: bytes, skipped: int, header: list[str], sep: str, relpath: str
+) -> tuple[pl.DataFrame, pl.Series]:
+    """The records after the header as strings, and the number of fields of each (null for a blank line).
+
+    While every quoted cell closes on its own line, a record is a line: its fields are the separators
+    outside quotes plus one, counted by polars over the lines (fast at province scale). A line with an odd
+    number of quotes opens a cell with a line break; then Python's csv module counts the fields of each
+    record, and should it see the records differently from polars, its own reading is used.
     """
-    common = {"separator": sep, "has_header": True, "infer_schema": False, "new_columns": header}
+    common = {"has_header": True, "skip_lines": skipped, "infer_schema": False}
     try:
-        frame = pl.read_csv(data, truncate_ragged_lines=True, **common)
+        frame = pl.read_csv(data, separator=sep, truncate_ragged_lines=True, new_columns=header, **common)
+        lines = pl.read_csv(data, separator="\x1f", quote_char=None, new_columns=["line"], **common)["line"]
     except pl.exceptions.PolarsError as exc:
         raise UnreadableFileError(relpath, f"cannot be parsed as {sep!r}-delimited text ({exc})") from exc
-    if b'"' not in data:
-        lines = pl.read_csv(
-            data, separator="\x1f", quote_char=None, has_header=True, infer_schema=False, new_columns=["line"]
-        )["line"]
-        return frame, (lines.str.count_matches(sep, literal=True) + 1).cast(pl.Int64)
-    records = list(csv.reader(io.StringIO(data.decode("utf-8"), newline=""), delimiter=sep))[1:]
+    bare = lines.str.replace_all('""', "", literal=True)  # empty cells and escaped quotes: no separator
+    quoted = bare.str.contains('"', literal=True).fill_null(False)
+    if len(lines) == frame.height and not (bare.filter(quoted).str.count_matches('"') % 2 == 1).any():
+        if quoted.any():
+            bare = pl.select(
+                pl.when(quoted).then(bare.str.replace_all(QUOTED, "")).otherwise(bare)
+            ).to_series()
+        return frame, (bare.str.count_matches(sep, literal=True) + 1).cast(pl.Int64)
+    text = io.StringIO(data.decode("utf-8"), newline="")
+    records = csv.reader(text, delimiter=sep)
+    for _ in range(skipped + 1):
+        next(records, None)
     fields = pl.Series([len(r) or None for r in records], dtype=pl.Int64)
-    if len(records) != frame.height:
+    if len(fields) != frame.height:
         width = len(header)
-        padded = [(r + [None] * width)[:width] if r else [None] * width for r in records]
+        text.seek(0)
+        rows = list(csv.reader(text, delimiter=sep))[skipped + 1 :]
+        padded = [(r + [None] * width)[:width] if r else [None] * width for r in rows]
         frame = pl.DataFrame(padded, schema=dict.fromkeys(header, pl.String), orient="row")
     return frame, fields
 
