@@ -21,6 +21,7 @@ import sys
 from datetime import UTC, datetime
 from pathlib import Path
 
+import duckdb
 import polars as pl
 
 from pipelines import settings
@@ -122,7 +123,15 @@ def retire(files: list[str], by: str, reason: str) -> int:
     raw = dropzone.require(settings.raw_dir())
     relpaths = [_relpath(raw, f) for f in files]
     stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
-    with WarehouseResource().connect() as con:
+    try:
+        return _retire(raw, relpaths, by, reason, stamp, WarehouseResource())
+    except duckdb.IOException as exc:  # another process (a run) holds the warehouse
+        print(f"NOT RETIRED: the warehouse is in use ({exc}); nothing changed. Retry when the run has ended.")
+        return 1
+
+
+def _retire(raw: Path, relpaths: list[str], by: str, reason: str, stamp: str, warehouse) -> int:
+    with warehouse.connect() as con:
         store.ensure_schema(con)
         landed = {
             f: (table, checksum, rows)
