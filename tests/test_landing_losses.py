@@ -4,6 +4,7 @@ Each case ends one of two ways: the data lands correctly, or the landing fails n
 problem while nothing already landed changes. Hand-made files, real Dagster assets, real DuckDB.
 """
 
+import json
 import os
 import shutil
 import time
@@ -227,7 +228,7 @@ def _two_sheets(path: Path, second: list[list[object]]) -> Path:
 
 
 def test_every_xlsx_sheet_is_landed_and_counted(data_dir: Path) -> None:
-    second = [list(DELIVERY), *[list({**DELIVERY, "nilai_rp": str(n)}.values()) for n in (1, 2)]]
+    second = [list(DELIVERY), *[list({**DELIVERY, "nilai_rp": str(n)}.values()) for n in (1, 2, -5)]]
     _two_sheets(data_dir / "raw/interventions/2016/dinsos.xlsx", second)
     result = land("raw/interventions")
     assert query(data_dir, "select _source_row, nilai_rp from raw.interventions order by 1") == [
@@ -235,8 +236,12 @@ def test_every_xlsx_sheet_is_landed_and_counted(data_dir: Path) -> None:
         (2, 1),
         (3, 2),
     ]
-    assert query(data_dir, "select rows_read, rows_landed from raw.file_ledger") == [(3, 3)]
-    assert metadata(result, "interventions")["rows_read"] == 3
+    assert query(data_dir, "select rows_read, rows_landed, rows_quarantined from raw.file_ledger") == [
+        (4, 3, 1)
+    ]
+    [(row, reason, raw)] = query(data_dir, "select source_row, reason_code, raw_values from raw.quarantine")
+    assert (row, reason, json.loads(raw)["_sheet"]) == (4, "negative_amount", "Februari")
+    assert metadata(result, "interventions")["rows_read"] == 4
 
 
 def test_an_xlsx_sheet_that_cannot_be_landed_refuses_the_file(data_dir: Path) -> None:
