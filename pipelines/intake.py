@@ -29,7 +29,7 @@ from pipelines.landing import dropzone, store
 from pipelines.landing.engine import judge_file
 from pipelines.landing.reading import DeliveredFile, UnreadableFileError, precheck, sha256_file
 from pipelines.landing.rules import REASON
-from pipelines.landing.sources import INTERVENTIONS, SOURCES, Source
+from pipelines.landing.sources import BDT_INDIVIDUALS, INTERVENTIONS, SOURCES, Landed, Source
 
 RETIRED = "_retired"
 
@@ -67,11 +67,23 @@ def validate(path: Path, relpath: str, source: Source) -> dict[str, int]:
                 )
     try:
         precheck(f, source.required)
-        frame = judge_file(source, f, store.now())
+        frame = judge_file(source, f, store.now(), _landed(source))
     except UnreadableFileError as exc:
         raise IntakeError(exc.problem) from exc
     reasons = frame.filter(pl.col(REASON).is_not_null()).group_by(REASON).len()
     return {"rows": frame.height, **dict(reasons.iter_rows())}
+
+
+def _landed(source: Source) -> Landed:
+    """The landed households a members' file is checked against, if the warehouse can be read now."""
+    path = settings.warehouse_path()
+    if source is not BDT_INDIVIDUALS or not path.exists():
+        return Landed()
+    try:
+        with duckdb.connect(str(path), read_only=True) as con:
+            return Landed(households=store.household_kabupaten(con))
+    except duckdb.Error:  # a run holds the warehouse: the landing checks it anyway
+        return Landed()
 
 
 def move_in(path: Path, raw: Path, relpath: str, by: str) -> Path:

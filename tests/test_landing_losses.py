@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 import xlsxwriter
-from handmade import DELIVERY, HOUSEHOLD, rows, write_csv, write_xlsx
+from handmade import DELIVERY, HOUSEHOLD, PERSON, rows, write_csv, write_xlsx
 from test_landing import land, metadata, quarantine, query
 
 from pipelines import cli, settings
@@ -116,6 +116,30 @@ def test_a_bdt_file_holding_another_kabupatens_rows_is_refused_naming_both_codes
     assert "bdt/BDT2015_RT_1872.csv: the file name says kabupaten 1872" in message
     assert "belong to kabupaten 1801 (1 rows)" in message
     assert query(data_dir, "select * from raw.bdt_households order by idbdt") == before  # Metro kept
+
+
+def test_a_members_file_of_another_kabupaten_is_refused_by_its_households(
+    data_dir: Path, tmp_path: Path, capsys: pytest.CaptureFixture
+) -> None:
+    bdt = data_dir / "raw/bdt"
+    write_csv(bdt / "BDT2015_RT_1801.csv", rows(HOUSEHOLD, [{"idbdt": "LB1", **LAMPUNG_BARAT}]))
+    write_csv(bdt / "BDT2015_RT_1872.csv", rows(HOUSEHOLD, [{"idbdt": "M1", **METRO}]))
+    write_csv(bdt / "BDT2015_ART_1872.csv", rows(PERSON, [{"idartbdt": "M1-1", "idbdt": "M1"}]))
+    land("raw/bdt_households")
+    land("raw/bdt_individuals")
+    before = query(data_dir, "select * from raw.bdt_individuals order by all")
+
+    members_1801 = rows(PERSON, [{"idartbdt": "LB1-1", "idbdt": "LB1"}, {"idartbdt": "X-1", "idbdt": "NEW"}])
+    sent = write_csv(tmp_path / "BDT2015_ART_1872.csv", members_1801)  # Lampung Barat's members as Metro
+    assert cli.main(["intake", str(sent)]) == 1
+    assert (
+        "the file name says kabupaten 1872 but its rows belong to kabupaten 1801" in capsys.readouterr().out
+    )
+    shutil.copy(sent, bdt / "BDT2015_ART_1872.csv")  # copied by hand all the same
+    result = land("raw/bdt_individuals", raise_on_error=False)
+    assert "bdt/BDT2015_ART_1872.csv: the file name says kabupaten 1872" in failure_message(result)
+    assert "1801 (1 rows) (by their households' IDBDT" in failure_message(result)
+    assert query(data_dir, "select * from raw.bdt_individuals order by all") == before
 
 
 # --- truncated and partial rows -------------------------------------------------------------------------

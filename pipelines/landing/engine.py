@@ -25,7 +25,7 @@ from pipelines.landing.reading import (
     read_file,
 )
 from pipelines.landing.rules import MESSAGE, REASON, TYPED, first_failure
-from pipelines.landing.sources import Source
+from pipelines.landing.sources import BDT_INDIVIDUALS, Landed, Source
 
 LINEAGE = ["_source_file", "_source_checksum", "_source_row", "_loaded_at"]
 log = logging.getLogger(__name__)
@@ -69,11 +69,11 @@ def _belongs_to_sibling(source: Source, relpath: str) -> bool:
     return any(s.matches(relpath) for s in SOURCES if s is not source and s.folder == source.folder)
 
 
-def judge_file(source: Source, f: DeliveredFile, loaded_at) -> pl.DataFrame:
+def judge_file(source: Source, f: DeliveredFile, loaded_at, landed: Landed | None = None) -> pl.DataFrame:
     """Read, type and judge one file: every row with its typed values, reason (null = lands) and message."""
     delivered_rows = read_file(f, source.required)
     if source.check_file is not None:
-        source.check_file(delivered_rows, f)
+        source.check_file(delivered_rows, f, landed or Landed())
     frame = source.prepare(delivered_rows.lazy(), f)
     return frame.with_columns(
         *first_failure(source.rules),
@@ -209,7 +209,8 @@ def _land_changed(
     with store.FileSwap(con, source.table, source.hashed) as swap:
         swap.remove(replaced, reshape_to=expected, retired=report.files_removed)
         seen = store.existing_keys(con, source.table, source.key, replaced) if source.key else None
-        for i, (f, frame) in enumerate(_judged_ahead(source, changed, loaded_at), 1):
+        landed = Landed(households=store.household_kabupaten(con) if source is BDT_INDIVIDUALS else None)
+        for i, (f, frame) in enumerate(_judged_ahead(source, changed, loaded_at, landed), 1):
             frame = mark_duplicates(frame, source, seen)
             landed, quarantined = split(frame, source, _delivered_columns(frame), source.table)
             swap.append(landed, quarantined, _ledger_rows(frame, [f], source.table, loaded_at, judged_by))
@@ -224,15 +225,16 @@ def _land_changed(
 
 
 def _judged_ahead(
-    source: Source, files: list[DeliveredFile], loaded_at
+    source: Source, files: list[DeliveredFile], loaded_at, landed: Landed
 ) -> Iterator[tuple[DeliveredFile, pl.DataFrame]]:
     """Each file judged while the one before is written: DuckDB's insert and polars' parsing both release
     the GIL, so the two overlap on two cores. An unreadable file raises here and rolls the swap back."""
     with ThreadPoolExecutor(max_workers=1) as pool:
-        ahead = pool.submit(judge_file, source, files[0], loaded_at) if files else None
+        ahead = pool.submit(judge_file, source, files[0], loaded_at, landed) if files else None
         for i, f in enumerate(files):
             frame = ahead.result()
-            ahead = pool.submit(judge_file, source, files[i + 1], loaded_at) if i + 1 < len(files) else None
+            nxt = files[i + 1] if i + 1 < len(files) else None
+            ahead = pool.submit(judge_file, source, nxt, loaded_at, landed) if nxt else None
             yield f, frame
 
 

@@ -95,8 +95,9 @@ class Source:
     example: str = ""  # a file name of this source, used to shape the empty table
     key: list[str] = field(default_factory=list)
     hashed: dict[str, tuple[str, str]] = field(default_factory=dict)  # hash column -> (value, valid flag)
-    # A whole-file rule on the rows as delivered: raises UnreadableFileError to refuse the file.
-    check_file: Callable[[pl.DataFrame, DeliveredFile], None] | None = None
+    # A whole-file rule on the rows as delivered (and what is landed already, `Landed`): raises
+    # UnreadableFileError to refuse the file.
+    check_file: Callable[[pl.DataFrame, DeliveredFile, "Landed"], None] | None = None
 
     def matches(self, relpath: str) -> re.Match | None:
         return re.fullmatch(self.file_pattern, relpath, flags=re.IGNORECASE)
@@ -172,20 +173,41 @@ def _prepare_households(frame: pl.LazyFrame, _: DeliveredFile) -> pl.LazyFrame:
     return frame.rename({"kemendagri_desa_code": TYPED + "kemendagri_desa_code"})
 
 
-def _rows_of_the_named_kabupaten(frame: pl.DataFrame, f: DeliveredFile) -> None:
-    """A BDT file replaces its kabupaten's rows: a file named for one kabupaten holding another's rows
-    (copied or renamed by mistake) would delete the named one and land the other twice. Refused."""
-    named = BDT_HOUSEHOLDS.matches(f.relpath)["kab"]
-    kab = pl.concat_str(n.digits_code("kdprop", 2), n.digits_code("kdkab", 2))
-    found = frame.select(kab.alias("kab")).drop_nulls().group_by("kab").len().sort("len", descending=True)
-    others = found.filter(pl.col("kab") != named)
+@dataclass(frozen=True)
+class Landed:
+    """What whole-file rules may compare a delivery with: the BDT households landed so far (idbdt, kab)."""
+
+    households: pl.DataFrame | None = None
+
+
+def _refuse_other_kabupaten(f: DeliveredFile, named: str, kabs: pl.Series, evidence: str) -> None:
+    found = kabs.drop_nulls().value_counts(sort=True, name="len")
+    others = found.filter(pl.col(kabs.name) != named)
     if others.height:
         shown = ", ".join(f"{k} ({c:,} rows)" for k, c in others.iter_rows())
         raise UnreadableFileError(
             f.relpath,
-            f"the file name says kabupaten {named} but its rows belong to kabupaten {shown} (KDPROP+KDKAB): "
-            f"the file is refused, nothing of it landed. Name it after the kabupaten of its rows",
+            f"the file name says kabupaten {named} but its rows belong to kabupaten {shown} ({evidence}): "
+            "the file is refused, nothing of it landed. Name it after the kabupaten of its rows",
         )
+
+
+def _rows_of_the_named_kabupaten(frame: pl.DataFrame, f: DeliveredFile, _: Landed) -> None:
+    """A BDT file replaces its kabupaten's rows: a file named for one kabupaten holding another's rows
+    (copied or renamed by mistake) would delete the named one and land the other twice. Refused."""
+    kab = pl.concat_str(n.digits_code("kdprop", 2), n.digits_code("kdkab", 2)).alias("kab")
+    named = BDT_HOUSEHOLDS.matches(f.relpath)["kab"]
+    _refuse_other_kabupaten(f, named, frame.select(kab).to_series(), "KDPROP+KDKAB")
+
+
+def _members_of_the_named_kabupaten(frame: pl.DataFrame, f: DeliveredFile, landed: Landed) -> None:
+    """Members carry no region code: their households, where already landed, say which kabupaten they
+    belong to. Members of households not landed (yet) are not judged here."""
+    if landed.households is None or frame.height == 0:
+        return
+    named = BDT_INDIVIDUALS.matches(f.relpath)["kab"]
+    theirs = frame.select(pl.col("idbdt").str.strip_chars()).join(landed.households, on="idbdt", how="inner")
+    _refuse_other_kabupaten(f, named, theirs["kab"], "by their households' IDBDT in raw.bdt_households")
 
 
 HOUSEHOLD_RULES = [
@@ -302,6 +324,7 @@ BDT_INDIVIDUALS = Source(
     ],  # fmt: skip
     key=["idartbdt"],
     hashed={"nik_hash": ("nik", "nik_valid"), "nokk_hash": ("nokk", "nokk_valid")},
+    check_file=_members_of_the_named_kabupaten,
 )
 
 # --- IKD --------------------------------------------------------------------------------------------------

@@ -203,6 +203,13 @@ def flag_deceased_beneficiaries(con: duckdb.DuckDBPyConnection) -> int:
     ][0]
 
 
+def household_kabupaten(con: duckdb.DuckDBPyConnection) -> pl.DataFrame | None:
+    """`idbdt, kab` (KDPROP+KDKAB) of the landed BDT households: members' files are checked against it."""
+    if table_columns(con, "bdt_households") is None:
+        return None
+    return con.sql("select distinct idbdt, kdprop || kdkab as kab from raw.bdt_households").pl()
+
+
 def file_figures(con: duckdb.DuckDBPyConnection, table: str) -> pl.DataFrame:
     return con.sql(
         "select source_file, rows_read, rows_landed, rows_quarantined, loaded_at from raw.file_ledger "
