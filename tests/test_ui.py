@@ -343,6 +343,13 @@ def test_ui_shows_the_asset_graph_and_a_clicked_run_publishes(ui: UI, browser: B
     browser.screenshot(ARTIFACTS / "ui-run.png")
     assert status == "SUCCESS", f"run {run['runId']} ended {status}: see {ARTIFACTS / 'ui-run.png'}"
 
+    # A run the sensor queued (on by default) must end before the warehouse is read here (one writer).
+    busy_q = "{ runsOrError(filter: {statuses: [QUEUED, NOT_STARTED, STARTING, STARTED]}) { ... on Runs { results { runId } } } }"
+    deadline = time.monotonic() + RUN_TIMEOUT
+    while ui.graphql(busy_q)["runsOrError"]["results"]:
+        assert time.monotonic() < deadline, "a run queued by the sensor did not end"
+        time.sleep(2)
+
     # The run published: a whole, consistent release, and no personal data from the extracts in it.
     from pipelines.publishing.pii import scan_publication
     from pipelines.publishing.reader import check_pinned_parquet, check_serving
