@@ -333,29 +333,48 @@ def test_office_lock_files_are_ignored_and_folders_that_are_not_years_reach_the_
 # --- re-judging when the rules change -------------------------------------------------------------------
 
 
-def test_changing_the_programme_catalogue_rejudges_files_already_landed(
-    data_dir: Path, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+REFERENCE_EDITS = [
+    # (seed file, a delivery its current content quarantines, the reason, the line the data team adds)
+    (
+        "programme_catalogue.csv",
+        {"kode_program": "SOC-NEW"},
+        "unknown_programme",
+        "SOC-NEW,Bantuan baru,social,social,household,added by the data team\n",
+    ),
+    (
+        "funding_source_map.csv",
+        {"sumber_dana": "Dana Desa 2016"},
+        "unknown_funding_source",
+        "dana desa 2016,Lainnya\n",
+    ),
+]
+
+
+@pytest.mark.parametrize(
+    ("seed", "change", "reason", "line"), REFERENCE_EDITS, ids=[e[0] for e in REFERENCE_EDITS]
+)
+def test_changing_a_reference_of_the_rules_rejudges_files_already_landed(
+    data_dir: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    tmp_path: Path,
+    seed: str,
+    change: dict,
+    reason: str,
+    line: str,
 ) -> None:
     seeds = tmp_path / "seeds"
     shutil.copytree(settings.SEEDS_DIR, seeds)
     monkeypatch.setattr(settings, "SEEDS_DIR", seeds)
-    write_csv(
-        data_dir / "raw/interventions/2016/dinsos.csv",
-        rows(DELIVERY, [{}, {"kode_program": "SOC-NEW"}]),
-        sep=",",
-    )
+    write_csv(data_dir / "raw/interventions/2016/dinsos.csv", rows(DELIVERY, [{}, change]), sep=",")
     land("raw/interventions")
-    assert quarantine(data_dir, "interventions") == {2: "unknown_programme"}
+    assert quarantine(data_dir, "interventions") == {2: reason}
     assert metadata(land("raw/interventions"), "interventions")["files_landed_this_run"] == []  # unchanged
 
-    catalogue = seeds / "programme_catalogue.csv"
-    with catalogue.open("a", encoding="utf-8") as f:
-        f.write("SOC-NEW,Bantuan baru,social,social,household,added by the data team\n")
-    os.utime(catalogue, ns=(time.time_ns() + 10**9,) * 2)  # a later edit, even within the same tick
+    edited = seeds / seed
+    with edited.open("a", encoding="utf-8") as f:
+        f.write(line)
+    os.utime(edited, ns=(time.time_ns() + 10**9,) * 2)  # a later edit, even within the same clock tick
     again = land("raw/interventions")
     assert metadata(again, "interventions")["files_landed_this_run"] == ["interventions/2016/dinsos.csv"]
     assert quarantine(data_dir, "interventions") == {}
-    assert query(data_dir, "select kode_program from raw.interventions order by _source_row") == [
-        (DELIVERY["kode_program"],),
-        ("SOC-NEW",),
-    ]
+    assert query(data_dir, "select count(*) from raw.interventions") == [(2,)]
