@@ -57,21 +57,24 @@ def destination(path: Path, year: str | None) -> tuple[str, Source]:
 def validate(path: Path, relpath: str, source: Source) -> dict[str, int]:
     """Judge the file as the landing will; refuse it if it cannot be landed or was cut short."""
     f = DeliveredFile(path=path, relpath=relpath, checksum=sha256_file(path))
-    if path.suffix.lower() == ".csv":
-        with path.open("rb") as fh:
-            fh.seek(max(path.stat().st_size - 1, 0))
-            if fh.read(1) not in (b"\n", b""):
-                raise IntakeError(
-                    "the last line has no line ending: the file looks cut short (an interrupted copy or "
-                    "export); export or copy it again"
-                )
     try:
         precheck(f, source.required)
+        if path.suffix.lower() == ".csv" and not _ends_with_newline(path):
+            raise IntakeError(
+                "the last line has no line ending: the file looks cut short (an interrupted copy or "
+                "export); export or copy it again"
+            )
         frame = judge_file(source, f, store.now(), _landed(source))
     except UnreadableFileError as exc:
         raise IntakeError(exc.problem) from exc
     reasons = frame.filter(pl.col(REASON).is_not_null()).group_by(REASON).len()
     return {"rows": frame.height, **dict(reasons.iter_rows())}
+
+
+def _ends_with_newline(path: Path) -> bool:
+    with path.open("rb") as fh:
+        fh.seek(max(path.stat().st_size - 1, 0))
+        return fh.read(1) == b"\n"
 
 
 def _landed(source: Source) -> Landed:
