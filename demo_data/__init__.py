@@ -20,7 +20,9 @@ Same arguments, same bytes: every part draws from its own seeded stream, and `di
 the dirt (the clean data underneath is identical). With `dirt_rate=0` nothing is injected at all.
 """
 
+import datetime as dt
 import json
+import os
 import shutil
 from pathlib import Path
 
@@ -41,7 +43,8 @@ from demo_data import (
 )
 from demo_data.sampling import stream
 from demo_data.scales import SCALES
-from demo_data.writers import CsvStyle, cased, write_csv, write_json, write_xlsx
+from demo_data.writers import XLSX_CREATED, CsvStyle, cased, write_csv, write_json, write_xlsx
+from pipelines.landing import dropzone
 
 __all__ = ["SCALES", "generate"]
 TRUTH_COLUMNS = [
@@ -68,10 +71,20 @@ def generate(out: Path, scale: str = "tiny", seed: int = 2015, dirt_rate: float 
     records += _write_bdt(out, world, deliveries, seed, dirt_rate, files)
     records.append(_write_ikd(out, world, seed, dirt_rate, files))
     _write_population(out, world, seed, files)
+    _mark_complete(out, files)
     record_frame = dirt.records_frame(records)
     manifest = _manifest(sc.name, seed, dirt_rate, files, record_frame)
     _write_demo(out, manifest, record_frame, world, idbdt, deliveries)
     return manifest
+
+
+def _mark_complete(out: Path, files: dict[str, int]) -> None:
+    """The files are written whole: markers tell the landing and the sensor not to wait for a quiet period.
+    A fixed mtime keeps the markers, like the files, the same for the same seed."""
+    fixed = int(XLSX_CREATED.replace(tzinfo=dt.UTC).timestamp()) * 10**9
+    for relpath in files:
+        os.utime(out / relpath, ns=(fixed, fixed))
+        dropzone.mark_complete(out, relpath, by="demo_data")
 
 
 def _remove_previous(out: Path) -> None:

@@ -1,7 +1,9 @@
-"""The command line of the warehouse: `make run`, `make demo` and an operator's quick look.
+"""The command line of the warehouse: `make run`, `make demo`, an operator's quick look, deliveries in and out.
 
 python -m pipelines.cli run [--verbose]   the nightly job once, in-process, on what is in data/raw/
 python -m pipelines.cli summary           what is published: files, rows, version, consistency check
+python -m pipelines.cli intake FILE...    validate a delivery and move it into the drop zone atomically
+python -m pipelines.cli retire FILE...    remove a landed file's rows on purpose (who/when in the ledger)
 """
 
 import argparse
@@ -95,6 +97,11 @@ def summary() -> int:
 
 
 def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
+    if argv[:1] in (["intake"], ["retire"]):  # deliveries in and out: pipelines/intake.py
+        from pipelines import intake
+
+        return intake.main(argv)
     parser = argparse.ArgumentParser(
         prog="python -m pipelines.cli",
         description="The TKPK Lampung warehouse from the command line (the Dagster UI: make ui).",
@@ -107,6 +114,12 @@ def main(argv: list[str] | None = None) -> int:
         "--verbose", action="store_true", help="Dagster's full console log instead of one line a step"
     )
     commands.add_parser("summary", help="what is published: files, row counts, version, consistency check")
+    commands.add_parser(
+        "intake", help="validate delivered files and move them into the drop zone (intake --help)"
+    )
+    commands.add_parser(
+        "retire", help="retire landed files: their rows leave on the next run (retire --help)"
+    )
     args = parser.parse_args(argv)
     return run_nightly(args.verbose) if args.command == "run" else summary()
 

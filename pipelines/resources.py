@@ -56,7 +56,11 @@ class WarehouseResource(dg.ConfigurableResource):
     @contextmanager
     def connect(self, read_only: bool = False) -> Iterator[duckdb.DuckDBPyConnection]:
         db = self.db_path()
-        db.parent.mkdir(parents=True, exist_ok=True)
+        if not db.parent.is_dir():  # a mistyped TKPK_DATA_DIR must not become a new, empty warehouse
+            raise FileNotFoundError(
+                f"the warehouse folder {db.parent} does not exist (TKPK_DATA_DIR / TKPK_WAREHOUSE_PATH); "
+                "nothing was created"
+            )
         con = duckdb.connect(str(db), read_only=read_only)
         try:
             con.execute(f"set memory_limit = '{self.memory_limit}'")

@@ -11,6 +11,8 @@ import pytest
 # (pipelines/resources.py); set it before any test imports them, so every run resolves the data folder that
 # the `data_dir` fixture points the environment at, never the repository's own data/.
 os.environ.setdefault("TKPK_DATA_DIR", tempfile.mkdtemp(prefix="tkpk-tests-"))
+# Likewise the quiet period, so that the `data_dir` fixture (and the tests of the wait) can set it per test.
+os.environ.setdefault("TKPK_SENSOR_QUIET_SECONDS", "0")
 
 
 @pytest.fixture
@@ -21,6 +23,8 @@ def data_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     (d / "marts").mkdir()
     monkeypatch.setenv("TKPK_DATA_DIR", str(d))
     monkeypatch.delenv("TKPK_WAREHOUSE_PATH", raising=False)
+    # Files a test has just written are complete: no quiet period (tests of the wait set their own).
+    monkeypatch.setenv("TKPK_SENSOR_QUIET_SECONDS", "0")
     monkeypatch.setenv("DAGSTER_HOME", str(tmp_path / "dagster_home"))
     (tmp_path / "dagster_home").mkdir()
     return d

@@ -100,18 +100,21 @@ def write_csv(
     newline: str = "\n",
     bom: bool = False,
     header_case=str.upper,
+    final_newline: bool = True,
 ) -> Path:
     columns = list(records[0])
     lines = [sep.join(header_case(c) for c in columns)]
     lines += [sep.join(_quoted(r[c], sep) for c in columns) for r in records]
-    data = newline.join(lines).encode(encoding)
+    data = (newline.join(lines) + (newline if final_newline else "")).encode(encoding)
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_bytes((b"\xef\xbb\xbf" if bom else b"") + data)
     return path
 
 
 def _quoted(value: str, sep: str) -> str:
-    return f'"{value}"' if sep in value else value
+    if any(c in value for c in (sep, '"', "\n", "\r")):
+        return '"' + value.replace('"', '""') + '"'
+    return value
 
 
 def write_xlsx(path: Path, records: list[dict[str, object]], title_rows: int = 2) -> Path:

@@ -165,9 +165,11 @@ def delivery_from_another_period(raw: Path) -> None:
 
 
 def delivery_with_unmatchable_beneficiaries(raw: Path) -> None:
-    """Agencies' IDs are broken: no IDBDT and NIKs that match no one (the xlsx reports are dropped)."""
-    for path in (raw / "interventions").rglob("*.xlsx"):
-        path.unlink()
+    """Agencies' IDs are broken: no IDBDT and NIKs that match no one (the xlsx reports are retired)."""
+    from pipelines import cli
+
+    reports = [p.relative_to(raw).as_posix() for p in (raw / "interventions").rglob("*.xlsx")]
+    assert cli.main(["retire", *reports, "--by", "test"]) == 0  # removing a delivery is an explicit act
 
     def scramble(rows: list[dict[str, str]]) -> None:
         for i, row in enumerate(rows):

@@ -62,6 +62,7 @@ def test_the_warehouse_path_reaches_landing_the_gate_and_the_state_table(
 ) -> None:
     """TKPK_WAREHOUSE_PATH elsewhere: the landed tables, the suites' verdicts and the state all go there."""
     elsewhere = tmp_path / "elsewhere" / "wh.duckdb"
+    elsewhere.parent.mkdir()  # a warehouse folder that does not exist is an error, never created
     monkeypatch.setenv("TKPK_WAREHOUSE_PATH", str(elsewhere))
     shutil.copytree(tiny_extracts, data_dir / "raw", dirs_exist_ok=True)
     raw_checks = [c for c in gate_checks if all(k.asset_key.path[0] == "raw" for k in c.check_keys)]

@@ -199,12 +199,39 @@ def test_sensor_against_the_real_definitions(data_dir: Path, quiet0: None) -> No
         assert req.asset_selection is None
 
 
-def test_sensor_is_off_by_default_and_reads_the_drop_zone_at_evaluation(
+def test_sensor_is_on_by_default_and_reads_the_drop_zone_at_evaluation(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, quiet0: None
 ) -> None:
-    assert raw_drop_zone.default_status == dg.DefaultSensorStatus.STOPPED
+    # on: half-copied files wait (sensor and landing), vanished files fail, the intake command marks files
+    assert raw_drop_zone.default_status == dg.DefaultSensorStatus.RUNNING
     assert raw_drop_zone.job_name == "nightly_refresh"
     elsewhere = tmp_path / "elsewhere"
     write(elsewhere / "raw" / "ikd" / "a.csv", "x")
     monkeypatch.setenv("TKPK_DATA_DIR", str(elsewhere))
     assert tick(None)[0] is not None
+
+
+def test_sensor_takes_an_intake_delivery_at_once_and_waits_for_a_hand_copy(
+    data_dir: Path, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    from handmade import DELIVERY, write_csv
+
+    from pipelines import cli
+    from pipelines.landing import dropzone
+
+    assert snapshot is dropzone.snapshot  # one set of drop-zone rules for the sensor and the landing
+    monkeypatch.setenv("TKPK_SENSOR_QUIET_SECONDS", "120")
+    report = write_csv(tmp_path / "outbox" / "dinsos.csv", [DELIVERY], sep=",")
+    assert cli.main(["intake", str(report), "--year", "2016", "--by", "dinsos"]) == 0
+    req, cursor, _ = tick(None)
+    assert req is not None and "interventions/2016/dinsos.csv" in json.loads(cursor)
+
+    write(data_dir / "raw" / "interventions" / "2016" / "bappeda.csv", "tahun,kode_program\n")  # by hand
+    req, cursor, why = tick(cursor)
+    assert req is None and "waiting for 1 still being written: interventions/2016/bappeda.csv" in why
+
+
+def test_sensor_says_when_the_drop_zone_is_missing(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("TKPK_DATA_DIR", str(tmp_path / "typo"))
+    req, _, why = tick(None)
+    assert req is None and "does not exist" in why and not (tmp_path / "typo").exists()

@@ -297,7 +297,7 @@ def test_ui_shows_the_asset_graph_and_a_clicked_run_publishes(ui: UI, browser: B
     browser.wait_for_text(["bi_marts", "restricted_lists", "target_households", *marts])
     browser.screenshot(ARTIFACTS / "ui-asset-graph-publish.png")
 
-    # Schedule on by default, sensor off by default (see pipelines/sensors.py), as the daemon sees them.
+    # Schedule and sensor on by default (see pipelines/sensors.py), as the daemon sees them.
     repo = ui.graphql(
         '{ repositoryOrError(repositorySelector: {repositoryLocationName: "tkpk", repositoryName: "__repository__"})'
         " { ... on Repository { schedules { name scheduleState { status } } "
@@ -306,7 +306,7 @@ def test_ui_shows_the_asset_graph_and_a_clicked_run_publishes(ui: UI, browser: B
     assert {s["name"]: s["scheduleState"]["status"] for s in repo["schedules"]} == {
         "nightly_refresh_0100_wib": "RUNNING"
     }
-    assert {s["name"]: s["sensorState"]["status"] for s in repo["sensors"]} == {"raw_drop_zone": "STOPPED"}
+    assert {s["name"]: s["sensorState"]["status"] for s in repo["sensors"]} == {"raw_drop_zone": "RUNNING"}
 
     # Launch the whole job the way the data team does: the job page, "Materialize all".
     browser.goto(f"{ui.base}/locations/{LOCATION}/jobs/{JOB}")
@@ -316,7 +316,11 @@ def test_ui_shows_the_asset_graph_and_a_clicked_run_publishes(ui: UI, browser: B
         "{ runsOrError(limit: 5) { ... on Runs { results { runId jobName status tags { key value } } } } }"
     )
     deadline = time.monotonic() + 60
-    while not (runs := ui.graphql(runs_q)["runsOrError"]["results"]):
+
+    def from_ui(r: dict) -> bool:  # the sensor (on by default) may have queued a run of its own
+        return {"key": "dagster/from_ui", "value": "true"} in r["tags"]
+
+    while not (runs := [r for r in ui.graphql(runs_q)["runsOrError"]["results"] if from_ui(r)]):
         assert time.monotonic() < deadline, "the click launched no run"
         time.sleep(0.5)
     run = runs[0]
@@ -338,6 +342,13 @@ def test_ui_shows_the_asset_graph_and_a_clicked_run_publishes(ui: UI, browser: B
     browser.dismiss_popups()
     browser.screenshot(ARTIFACTS / "ui-run.png")
     assert status == "SUCCESS", f"run {run['runId']} ended {status}: see {ARTIFACTS / 'ui-run.png'}"
+
+    # A run the sensor queued (on by default) must end before the warehouse is read here (one writer).
+    busy_q = "{ runsOrError(filter: {statuses: [QUEUED, NOT_STARTED, STARTING, STARTED]}) { ... on Runs { results { runId } } } }"
+    deadline = time.monotonic() + RUN_TIMEOUT
+    while ui.graphql(busy_q)["runsOrError"]["results"]:
+        assert time.monotonic() < deadline, "a run queued by the sensor did not end"
+        time.sleep(2)
 
     # The run published: a whole, consistent release, and no personal data from the extracts in it.
     from pii_scan import scan_publication

@@ -1,15 +1,19 @@
 """Landing assets (group `raw`): one per landed table of schema `raw` in the warehouse.
 
-Each asset lands only new or changed files (by checksum), quarantines rows that cannot be landed, and reports
-rows read, landed and quarantined, per reason and per file, as its metadata. A file that cannot be read at all
-fails the asset with a message naming the file, and nothing of that source is written.
+Each asset lands only new or changed files (by checksum and the fingerprint of the rules), quarantines rows
+that cannot be landed, and reports rows read, landed and quarantined, per reason and per file, as its
+metadata. A file that cannot be read at all, a landed file that vanished without being retired, a BDT file
+holding another kabupaten's rows and a missing drop zone fail the asset with a message naming the file, and
+nothing of that source is written. Files still being written wait for a later run.
 """
+
+from pathlib import Path
 
 import dagster as dg
 import polars as pl
 
 from pipelines import markdown
-from pipelines.landing import LandingReport, UnreadableFileError, land_source, store
+from pipelines.landing import LandingReport, UnreadableFileError, dropzone, land_source, store
 from pipelines.landing.reference import WILAYAH_FILES, read_wilayah
 from pipelines.landing.sources import (
     BDT_HOUSEHOLDS,
@@ -20,7 +24,7 @@ from pipelines.landing.sources import (
     Source,
 )
 from pipelines.personal_data import CLEARTEXT_COLUMNS
-from pipelines.resources import WarehouseResource
+from pipelines.resources import DropZoneResource, WarehouseResource
 
 PREVIEW_ROWS = 5
 
@@ -40,6 +44,7 @@ def _wilayah_asset(table: str) -> dg.AssetsDefinition:
         f"(reference/wilayah_lampung/{WILAYAH_FILES[table]}). Every join across code systems goes through it.",
     )
     def _asset(context: dg.AssetExecutionContext, warehouse: WarehouseResource) -> dg.MaterializeResult:
+        _require_drop_zone(warehouse.raw_dir())
         frame = read_wilayah(table)
         with warehouse.connect() as con:
             store.run(con, "create schema if not exists raw")
@@ -57,6 +62,14 @@ def _wilayah_asset(table: str) -> dg.AssetsDefinition:
     return _asset
 
 
+def _require_drop_zone(raw: Path) -> Path:
+    """A missing drop zone (a mistyped TKPK_DATA_DIR) fails before any warehouse is opened or created."""
+    try:
+        return dropzone.require(raw)
+    except dropzone.DropZoneMissingError as exc:
+        raise dg.Failure(description=str(exc), metadata={"drop_zone": str(exc.raw)}) from exc
+
+
 def landing_metadata(report: LandingReport, preview: pl.DataFrame) -> dict:
     return {
         "dagster/row_count": report.rows_landed,
@@ -69,6 +82,7 @@ def landing_metadata(report: LandingReport, preview: pl.DataFrame) -> dict:
         "files_unchanged": len(report.files_unchanged),
         "files_removed": dg.MetadataValue.json(report.files_removed),
         "files_ignored": dg.MetadataValue.json(report.files_ignored),
+        "files_waiting": dg.MetadataValue.json(report.files_waiting),
         "per_file": dg.MetadataValue.md(markdown.frame_table(report.per_file.drop("loaded_at"))),
         "preview": dg.MetadataValue.md(markdown.frame_table(preview)),
     }
@@ -82,11 +96,13 @@ def _landing_asset(source: Source, deps: list[dg.AssetKey]) -> dg.AssetsDefiniti
         deps=deps,
         description=f"{source.description} Files: data/raw/{source.folder}/ ({source.file_pattern}).",
     )
-    def _asset(context: dg.AssetExecutionContext, warehouse: WarehouseResource) -> dg.MaterializeResult:
-        raw_root = warehouse.raw_dir()
+    def _asset(
+        context: dg.AssetExecutionContext, warehouse: WarehouseResource, drop_zone: DropZoneResource
+    ) -> dg.MaterializeResult:
+        raw_root = _require_drop_zone(warehouse.raw_dir())
         try:
             with warehouse.connect() as con:
-                report = land_source(con, source, raw_root, context.log.info)
+                report = land_source(con, source, raw_root, context.log.info, drop_zone.quiet())
                 preview = _preview(con, source.table)
         except UnreadableFileError as exc:
             raise dg.Failure(

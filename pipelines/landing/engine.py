@@ -3,6 +3,7 @@ result in. Rows read = rows landed + rows quarantined, per file, always.
 """
 
 import logging
+import time
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -11,10 +12,20 @@ from pathlib import Path
 import duckdb
 import polars as pl
 
-from pipelines.landing import store
-from pipelines.landing.reading import MALFORMED, ROW, DeliveredFile, delivered, precheck, read_file
+from pipelines.landing import dropzone, store
+from pipelines.landing.fingerprint import rules_fingerprint
+from pipelines.landing.reading import (
+    MALFORMED,
+    ROW,
+    SHEET,
+    DeliveredFile,
+    UnreadableFileError,
+    delivered,
+    precheck,
+    read_file,
+)
 from pipelines.landing.rules import MESSAGE, REASON, TYPED, first_failure
-from pipelines.landing.sources import Source
+from pipelines.landing.sources import BDT_INDIVIDUALS, Landed, Source
 
 LINEAGE = ["_source_file", "_source_checksum", "_source_row", "_loaded_at"]
 log = logging.getLogger(__name__)
@@ -27,6 +38,7 @@ class LandingReport:
     files_unchanged: list[str] = field(default_factory=list)
     files_removed: list[str] = field(default_factory=list)
     files_ignored: list[str] = field(default_factory=list)
+    files_waiting: list[str] = field(default_factory=list)  # still being written: not taken this run
     rows_read: int = 0  # over every file now in the table, not only this run's
     rows_landed: int = 0
     rows_quarantined: int = 0
@@ -35,21 +47,22 @@ class LandingReport:
     flagged: dict[str, int] = field(default_factory=dict)
 
 
-def discover(source: Source, raw_root: Path) -> tuple[list[DeliveredFile], list[str]]:
-    """The source's files in the drop zone, sorted by path; other files in its folder are reported."""
-    folder = raw_root / source.folder
-    if not folder.exists():
-        return [], []
-    found, ignored = [], []
-    for path in sorted(p for p in folder.rglob("*") if p.is_file()):
-        relpath = path.relative_to(raw_root).as_posix()
-        if any(part.startswith((".", "_")) for part in Path(relpath).parts):
-            continue
-        if source.matches(relpath):
-            found.append(delivered(path, raw_root))
-        elif not _belongs_to_sibling(source, relpath):
-            ignored.append(relpath)
-    return found, ignored
+def discover(
+    source: Source, raw_root: Path, quiet_seconds: float = dropzone.DEFAULT_QUIET_SECONDS
+) -> tuple[list[DeliveredFile], list[str], list[str]]:
+    """The source's complete files in the drop zone (sorted by path), its files still being written, and
+    other files in its folder (reported). The drop zone's rules are `dropzone`'s, as for the sensor."""
+    found, waiting, ignored = [], [], []
+    now = time.time()
+    for relpath, st in dropzone.files(raw_root, source.folder):
+        if not source.matches(relpath):
+            if not _belongs_to_sibling(source, relpath):
+                ignored.append(relpath)
+        elif dropzone.is_complete(raw_root, relpath, st, quiet_seconds, now):
+            found.append(delivered(raw_root / relpath, raw_root))
+        else:
+            waiting.append(relpath)
+    return found, waiting, ignored
 
 
 def _belongs_to_sibling(source: Source, relpath: str) -> bool:
@@ -58,9 +71,12 @@ def _belongs_to_sibling(source: Source, relpath: str) -> bool:
     return any(s.matches(relpath) for s in SOURCES if s is not source and s.folder == source.folder)
 
 
-def judge_file(source: Source, f: DeliveredFile, loaded_at) -> pl.DataFrame:
+def judge_file(source: Source, f: DeliveredFile, loaded_at, landed: Landed | None = None) -> pl.DataFrame:
     """Read, type and judge one file: every row with its typed values, reason (null = lands) and message."""
-    frame = source.prepare(read_file(f, source.required).lazy(), f)
+    delivered_rows = read_file(f, source.required)
+    if source.check_file is not None:
+        source.check_file(delivered_rows, f, landed or Landed())
+    frame = source.prepare(delivered_rows.lazy(), f)
     return frame.with_columns(
         *first_failure(source.rules),
         pl.lit(f.relpath).alias("_source_file"),
@@ -122,25 +138,39 @@ def land_source(
     source: Source,
     raw_root: Path,
     progress: Callable[[str], None] = log.info,
+    quiet_seconds: float = dropzone.DEFAULT_QUIET_SECONDS,
 ) -> LandingReport:
-    """Land the source's new and changed files; unchanged files are not read again."""
+    """Land the source's new and changed files; unchanged files judged by the same rules are not read again.
+
+    A landed file that left the drop zone fails the landing unless it was retired (`retire` command); a
+    file still being written is not taken (its earlier version, if any, stays).
+    """
+    dropzone.require(raw_root)
     store.ensure_schema(con)
     report = LandingReport(table=source.table)
-    files, report.files_ignored = discover(source, raw_root)
+    files, report.files_waiting, report.files_ignored = discover(source, raw_root, quiet_seconds)
     for relpath in report.files_ignored:
         progress(f"{relpath}: not a {source.table} file name ({source.file_pattern}); ignored")
+    for relpath in report.files_waiting:
+        progress(
+            f"{relpath}: still being written (or copied without the intake command less than "
+            f"{quiet_seconds:.0f} s ago): not taken this run"
+        )
     before = store.ledger(con, source.table)
+    judged_by = rules_fingerprint()
     expected = [*source.output, *LINEAGE, *source.hashed]
     reshaped = store.table_columns(con, source.table) not in (None, expected)
-    changed = [f for f in files if reshaped or before.get(f.relpath) != f.checksum]
-    present = {f.relpath for f in files}
-    report.files_removed = sorted(p for p in before if p not in present)
+    changed = [f for f in files if reshaped or before.get(f.relpath) != (f.checksum, judged_by)]
+    present = {f.relpath for f in files} | set(report.files_waiting)
+    gone = sorted(p for p in before if p not in present)
+    _refuse_vanished(con, source, gone, before)
+    report.files_removed = gone
     report.files_unchanged = [f.relpath for f in files if f not in changed]
 
     if changed or report.files_removed:
         for f in changed:  # fail fast, before any work, on files whose start cannot be read
             precheck(f, source.required)
-        _land_changed(con, source, changed, report, expected, progress)
+        _land_changed(con, source, changed, report, expected, progress, judged_by)
     if store.table_columns(con, source.table) is None:
         progress(
             f"no {source.table} files in {raw_root / source.folder}: creating an empty raw.{source.table}"
@@ -152,18 +182,41 @@ def land_source(
     return report
 
 
+def _refuse_vanished(con, source: Source, gone: list[str], before: dict[str, tuple[str, str]]) -> None:
+    """Rows leave the warehouse only by an explicit act: a landed file missing without retirement fails."""
+    retired = store.pending_retirements(con, source.table)
+    vanished = [p for p in gone if retired.get(p) != before[p][0]]
+    if not vanished:
+        return
+    rows = dict(store.file_figures(con, source.table).select("source_file", "rows_landed").iter_rows())
+    shown = ", ".join(f"{p} ({rows.get(p, 0):,} rows landed)" for p in vanished)
+    raise UnreadableFileError(
+        ", ".join(vanished),
+        f"landed earlier but no longer in the drop zone: {shown}. Nothing of raw.{source.table} was "
+        "changed. Put the file back, or, to remove its rows on purpose, retire it: "
+        "python -m pipelines.cli retire <file> --by <your name>",
+    )
+
+
 def _land_changed(
-    con, source: Source, changed: list[DeliveredFile], report: LandingReport, expected: list[str], progress
+    con,
+    source: Source,
+    changed: list[DeliveredFile],
+    report: LandingReport,
+    expected: list[str],
+    progress,
+    judged_by: str,
 ) -> None:
     loaded_at = store.now()
     replaced = [f.relpath for f in changed] + report.files_removed
     with store.FileSwap(con, source.table, source.hashed) as swap:
-        swap.remove(replaced, reshape_to=expected)
+        swap.remove(replaced, reshape_to=expected, retired=report.files_removed)
         seen = store.existing_keys(con, source.table, source.key, replaced) if source.key else None
-        for i, (f, frame) in enumerate(_judged_ahead(source, changed, loaded_at), 1):
+        landed = Landed(households=store.household_kabupaten(con) if source is BDT_INDIVIDUALS else None)
+        for i, (f, frame) in enumerate(_judged_ahead(source, changed, loaded_at, landed), 1):
             frame = mark_duplicates(frame, source, seen)
             landed, quarantined = split(frame, source, _delivered_columns(frame), source.table)
-            swap.append(landed, quarantined, _ledger_rows(frame, [f], source.table, loaded_at))
+            swap.append(landed, quarantined, _ledger_rows(frame, [f], source.table, loaded_at, judged_by))
             if source.key:
                 keys = landed.select(source.key)
                 seen = keys if seen is None else pl.concat([seen, keys], how="vertical_relaxed")
@@ -175,20 +228,22 @@ def _land_changed(
 
 
 def _judged_ahead(
-    source: Source, files: list[DeliveredFile], loaded_at
+    source: Source, files: list[DeliveredFile], loaded_at, landed: Landed
 ) -> Iterator[tuple[DeliveredFile, pl.DataFrame]]:
     """Each file judged while the one before is written: DuckDB's insert and polars' parsing both release
     the GIL, so the two overlap on two cores. An unreadable file raises here and rolls the swap back."""
     with ThreadPoolExecutor(max_workers=1) as pool:
-        ahead = pool.submit(judge_file, source, files[0], loaded_at) if files else None
+        ahead = pool.submit(judge_file, source, files[0], loaded_at, landed) if files else None
         for i, f in enumerate(files):
             frame = ahead.result()
-            ahead = pool.submit(judge_file, source, files[i + 1], loaded_at) if i + 1 < len(files) else None
+            nxt = files[i + 1] if i + 1 < len(files) else None
+            ahead = pool.submit(judge_file, source, nxt, loaded_at, landed) if nxt else None
             yield f, frame
 
 
 def _delivered_columns(frame: pl.DataFrame) -> list[str]:
-    return [c for c in frame.columns if not c.startswith(("_", TYPED))]
+    """The row as delivered (and, for a workbook, its sheet): what the quarantine keeps."""
+    return [c for c in frame.columns if not c.startswith(("_", TYPED)) or c == SHEET]
 
 
 def _create_empty(con, source: Source) -> None:
@@ -213,7 +268,9 @@ def _create_empty(con, source: Source) -> None:
         swap.append(landed, _empty_quarantine(), _empty_ledger())
 
 
-def _ledger_rows(frame: pl.DataFrame, changed: list[DeliveredFile], table: str, loaded_at) -> pl.DataFrame:
+def _ledger_rows(
+    frame: pl.DataFrame, changed: list[DeliveredFile], table: str, loaded_at, judged_by: str
+) -> pl.DataFrame:
     counts = frame.group_by("_source_file").agg(
         pl.len().alias("rows_read"),
         pl.col(REASON).is_null().sum().alias("rows_landed"),
@@ -233,6 +290,7 @@ def _ledger_rows(frame: pl.DataFrame, changed: list[DeliveredFile], table: str, 
             "rows_landed",
             "rows_quarantined",
             pl.lit(loaded_at).alias("loaded_at"),
+            pl.lit(judged_by).alias("rules_fingerprint"),
         )
     )
 

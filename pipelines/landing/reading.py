@@ -7,16 +7,19 @@ reader crash. A file that cannot be read at all raises `UnreadableFileError` nam
 """
 
 import csv
+import io
 from dataclasses import dataclass
 from pathlib import Path
 
 import polars as pl
 
 from pipelines.checksums import sha256_file
+from pipelines.landing.rules import TYPED
 
 UTF8_BOM = b"\xef\xbb\xbf"
 ROW = "_source_row"
 MALFORMED = "_malformed"
+SHEET = "_sheet"  # xlsx: the sheet a row came from
 
 
 class UnreadableFileError(Exception):
@@ -42,8 +45,11 @@ def delivered(path: Path, root: Path) -> DeliveredFile:
     return DeliveredFile(path=path, relpath=path.relative_to(root).as_posix(), checksum=sha256_file(path))
 
 
-def decode(data: bytes, relpath: str) -> str:
-    """UTF-8 (BOM or not) first, then Windows-1252, as older BDT exports are."""
+def decode(data: bytes, relpath: str, prefix: bool = False) -> str:
+    """UTF-8 (BOM or not) first, then Windows-1252, as older BDT exports are.
+
+    `prefix`: `data` is the start of a longer file, so a UTF-8 character cut at its end is not an error.
+    """
     if not data.strip():
         raise UnreadableFileError(relpath, "the file is empty")
     if b"\x00" in data[:65536]:
@@ -52,8 +58,9 @@ def decode(data: bytes, relpath: str) -> str:
         data = data[len(UTF8_BOM) :]
     try:
         return data.decode("utf-8")
-    except UnicodeDecodeError:
-        pass
+    except UnicodeDecodeError as exc:
+        if prefix and exc.reason == "unexpected end of data" and exc.start >= len(data) - 3:
+            return data[: exc.start].decode("utf-8")
     try:
         return data.decode("cp1252")
     except UnicodeDecodeError as exc:
@@ -97,11 +104,13 @@ def _as_utf8(data: bytes, relpath: str) -> bytes:
 
 
 def _unique(header: list[str]) -> list[str]:
-    """Blank or repeated header cells get names that no rule reads."""
+    """Blank or repeated header cells, and names the landing reserves for itself (lineage columns such as
+    `_source_row`, typed `t__` columns), get names that no rule reads: such a column is an extra one."""
     seen: set[str] = set()
     out = []
     for i, name in enumerate(header):
-        out.append(name if name and name not in seen else f"_extra_{i}")
+        reserved = name.startswith(("_", TYPED))
+        out.append(name if name and not reserved and name not in seen else f"_extra_{i}")
         seen.add(name)
     return out
 
@@ -109,12 +118,14 @@ def _unique(header: list[str]) -> list[str]:
 def read_delimited(path: Path, relpath: str, required: list[str]) -> pl.DataFrame:
     """All columns as stripped strings (empty -> null), the data-row number and a malformed flag.
 
-    Rows are numbered as in the file: the first line after the header is row 1; a blank line keeps its
-    number but is not a row. polars parses (quotes included); a second pass over the raw lines counts
-    delimiters so that a row with missing or extra fields is quarantined, not silently padded or cut.
+    Rows are numbered as in the file: the first record after the header is row 1; a blank line keeps its
+    number but is not a row. polars parses the values (quoted cells with line breaks included); the fields
+    of each record are counted separately, so that a row with missing or extra fields, quoted or not, is
+    quarantined instead of silently padded or cut. A last line without its line ending is a row cut short
+    (an interrupted copy): it is quarantined too, never landed.
     """
     data = path.read_bytes()
-    decode(data[:65536], relpath)  # empty or binary files fail here, with their name
+    decode(data[:65536], relpath, prefix=True)  # empty or binary files fail here, with their name
     if data.startswith(UTF8_BOM):
         data = data[len(UTF8_BOM) :]
     data = _as_utf8(data, relpath)
@@ -125,11 +136,22 @@ def read_delimited(path: Path, relpath: str, required: list[str]) -> pl.DataFram
     sep = ";" if text_header.count(";") > text_header.count(",") else ","
     header = _unique(normalise_header(next(csv.reader([text_header], delimiter=sep))))
     check_header(header, required, relpath)
-    common = {"has_header": True, "skip_rows": skipped, "infer_schema": False}
-    frame = pl.read_csv(data, separator=sep, truncate_ragged_lines=True, new_columns=header, **common)
-    lines = pl.read_csv(data, separator="\x1f", quote_char=None, new_columns=["line"], **common)["line"]
-    fields = lines.str.count_matches(sep, literal=True) + 1
-    malformed = ((fields != len(header)) & ~lines.str.contains('"', literal=True)).fill_null(False)
+    cut_short = not data.endswith(b"\n")
+    try:
+        frame, fields = _parse(data, skipped, header, sep, relpath)
+    except UnreadableFileError:
+        if not cut_short:
+            raise
+        # cut inside a quoted cell: parse up to the last line ending, keep the cut line as a malformed row
+        end = data.rfind(b"\n") + 1
+        frame, fields = _parse(data[:end], skipped, header, sep, relpath)
+        cells = next(csv.reader([data[end:].decode("utf-8")], delimiter=sep), [])
+        tail = {name: (cells[i] if i < len(cells) else None) for i, name in enumerate(header)}
+        frame = pl.concat([frame, pl.DataFrame([tail], schema=frame.schema)])
+        fields = pl.concat([fields, pl.Series([len(cells)], dtype=pl.Int64)])
+    malformed = (fields.is_not_null() & (fields != len(header))).fill_null(False)
+    if cut_short and frame.height:
+        malformed = malformed.scatter(frame.height - 1, True)
     names = [c for c in header if not c.startswith("_extra_")]
     return (
         frame.lazy()
@@ -143,12 +165,53 @@ def read_delimited(path: Path, relpath: str, required: list[str]) -> pl.DataFram
     )
 
 
+QUOTED = r'"[^"]*"'  # a quoted stretch (`""` removed first), whose separators are inside a cell
+
+
+def _parse(
+    data: bytes, skipped: int, header: list[str], sep: str, relpath: str
+) -> tuple[pl.DataFrame, pl.Series]:
+    """The records after the header as strings, and the number of fields of each (null for a blank line).
+
+    While every quoted cell closes on its own line, a record is a line: its fields are the separators
+    outside quotes plus one, counted by polars over the lines (fast at province scale). A line with an odd
+    number of quotes opens a cell with a line break; then Python's csv module counts the fields of each
+    record, and should it see the records differently from polars, its own reading is used.
+    """
+    common = {"has_header": True, "skip_lines": skipped, "infer_schema": False}
+    try:
+        frame = pl.read_csv(data, separator=sep, truncate_ragged_lines=True, new_columns=header, **common)
+        lines = pl.read_csv(data, separator="\x1f", quote_char=None, new_columns=["line"], **common)["line"]
+    except pl.exceptions.PolarsError as exc:
+        raise UnreadableFileError(relpath, f"cannot be parsed as {sep!r}-delimited text ({exc})") from exc
+    bare = lines.str.replace_all('""', "", literal=True)  # empty cells and escaped quotes: no separator
+    quoted = bare.str.contains('"', literal=True).fill_null(False)
+    if len(lines) == frame.height and not (bare.filter(quoted).str.count_matches('"') % 2 == 1).any():
+        if quoted.any():
+            bare = pl.select(
+                pl.when(quoted).then(bare.str.replace_all(QUOTED, "")).otherwise(bare)
+            ).to_series()
+        return frame, (bare.str.count_matches(sep, literal=True) + 1).cast(pl.Int64)
+    text = io.StringIO(data.decode("utf-8"), newline="")
+    records = csv.reader(text, delimiter=sep)
+    for _ in range(skipped + 1):
+        next(records, None)
+    fields = pl.Series([len(r) or None for r in records], dtype=pl.Int64)
+    if len(fields) != frame.height:
+        width = len(header)
+        text.seek(0)
+        rows = list(csv.reader(text, delimiter=sep))[skipped + 1 :]
+        padded = [(r + [None] * width)[:width] if r else [None] * width for r in rows]
+        frame = pl.DataFrame(padded, schema=dict.fromkeys(header, pl.String), orient="row")
+    return frame, fields
+
+
 def _fields_to_columns(frame: pl.DataFrame, header: list[str]) -> pl.DataFrame:
     width = len(header)
     seen: set[str] = set()
     columns = []
     for i, name in enumerate(header):
-        if not name or name in seen:
+        if not name or name in seen or name.startswith("_extra_"):
             continue
         seen.add(name)
         columns.append(pl.col("_f").list.get(i, null_on_oob=True).str.strip_chars().alias(name))
@@ -160,25 +223,51 @@ def _fields_to_columns(frame: pl.DataFrame, header: list[str]) -> pl.DataFrame:
 
 
 def read_xlsx(path: Path, relpath: str, required: list[str]) -> pl.DataFrame:
-    """First sheet; the header is the first non-empty row (titles above it are skipped)."""
+    """Every sheet; in each, the header is the first non-empty row (titles above it are skipped).
+
+    Every sheet with data is landed or the file is refused: a second sheet is as much a delivery as the
+    first. Rows are numbered on across sheets (sheet 2 continues after sheet 1) so that file and row stay
+    a key; `_sheet` names the sheet of each row.
+    """
     try:
-        sheet = pl.read_excel(path, engine="calamine", has_header=False, infer_schema_length=0)
+        sheets = pl.read_excel(
+            path, engine="calamine", sheet_id=0, has_header=False, infer_schema_length=0, raise_if_empty=False
+        )
     except Exception as exc:  # calamine raises its own error types for corrupt workbooks
         raise UnreadableFileError(
             relpath, f"cannot be opened as an .xlsx workbook ({exc})", required
         ) from exc
-    if sheet.height == 0:
-        raise UnreadableFileError(relpath, "the first sheet is empty", required)
-    sheet = sheet.select(pl.all().cast(pl.String).str.strip_chars())
-    non_blank = sheet.select(pl.any_horizontal(pl.all().is_not_null() & (pl.all() != ""))).to_series()
-    header_at = _header_row(sheet, non_blank, required)
-    header = normalise_header([v or "" for v in sheet.row(header_at)])
-    check_header(header, required, relpath)
-    body = sheet.slice(header_at + 1).with_row_index(ROW, offset=1).filter(non_blank.slice(header_at + 1))
-    fields = body.select(pl.concat_list([pl.col(c) for c in sheet.columns]).alias("_f"))
-    frame = pl.DataFrame({ROW: body[ROW].cast(pl.Int64), "_f": fields["_f"]})
-    framed = _fields_to_columns(frame, header)
-    return framed.with_columns(pl.lit(False).alias(MALFORMED))
+    parts, offset = [], 0
+    for name, sheet in sheets.items():
+        if sheet.height == 0 or sheet.width == 0:
+            continue
+        sheet = sheet.select(pl.all().cast(pl.String).str.strip_chars())
+        non_blank = sheet.select(pl.any_horizontal(pl.all().is_not_null() & (pl.all() != ""))).to_series()
+        if not non_blank.any():
+            continue
+        header_at = _header_row(sheet, non_blank, required)
+        header = _unique(normalise_header([v or "" for v in sheet.row(header_at)]))
+        try:
+            check_header(header, required, relpath)
+        except UnreadableFileError as exc:
+            raise UnreadableFileError(
+                relpath,
+                f"sheet '{name}' holds data but cannot be landed ({exc.problem}); every sheet is landed or "
+                "the file is refused: remove or fix that sheet",
+                required,
+            ) from exc
+        body = sheet.slice(header_at + 1)
+        keep = non_blank.slice(header_at + 1)
+        body = body.with_row_index(ROW, offset=offset + 1).filter(keep)
+        offset += sheet.height - header_at - 1
+        fields = body.select(pl.concat_list([pl.col(c) for c in sheet.columns]).alias("_f"))
+        frame = pl.DataFrame({ROW: body[ROW].cast(pl.Int64), "_f": fields["_f"]})
+        parts.append(_fields_to_columns(frame, header).with_columns(pl.lit(name).alias(SHEET)))
+    if not parts:
+        raise UnreadableFileError(relpath, "no sheet of the workbook holds any data", required)
+    framed = pl.concat(parts, how="diagonal")
+    names = [c for c in framed.columns if c not in (ROW, MALFORMED, SHEET)]
+    return framed.select(ROW, *names, pl.lit(False).alias(MALFORMED), SHEET)
 
 
 def _header_row(sheet: pl.DataFrame, non_blank: pl.Series, required: list[str], look: int = 20) -> int:
@@ -197,7 +286,7 @@ def precheck(f: DeliveredFile, required: list[str]) -> None:
         return
     with f.path.open("rb") as fh:
         start = fh.read(65536)
-    decode(start, f.relpath)
+    decode(start, f.relpath, prefix=True)
     start = start.removeprefix(UTF8_BOM)
     _, header_line = _header_line(start)
     if not header_line:

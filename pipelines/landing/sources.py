@@ -13,7 +13,7 @@ import polars as pl
 
 from pipelines.landing import normalise as n
 from pipelines.landing import reference
-from pipelines.landing.reading import MALFORMED, DeliveredFile
+from pipelines.landing.reading import MALFORMED, DeliveredFile, UnreadableFileError
 from pipelines.landing.rules import (
     TYPED,
     Rule,
@@ -95,6 +95,9 @@ class Source:
     example: str = ""  # a file name of this source, used to shape the empty table
     key: list[str] = field(default_factory=list)
     hashed: dict[str, tuple[str, str]] = field(default_factory=dict)  # hash column -> (value, valid flag)
+    # A whole-file rule on the rows as delivered (and what is landed already, `Landed`): raises
+    # UnreadableFileError to refuse the file.
+    check_file: Callable[[pl.DataFrame, DeliveredFile, "Landed"], None] | None = None
 
     def matches(self, relpath: str) -> re.Match | None:
         return re.fullmatch(self.file_pattern, relpath, flags=re.IGNORECASE)
@@ -170,6 +173,43 @@ def _prepare_households(frame: pl.LazyFrame, _: DeliveredFile) -> pl.LazyFrame:
     return frame.rename({"kemendagri_desa_code": TYPED + "kemendagri_desa_code"})
 
 
+@dataclass(frozen=True)
+class Landed:
+    """What whole-file rules may compare a delivery with: the BDT households landed so far (idbdt, kab)."""
+
+    households: pl.DataFrame | None = None
+
+
+def _refuse_other_kabupaten(f: DeliveredFile, named: str, kabs: pl.Series, evidence: str) -> None:
+    found = kabs.drop_nulls().value_counts(sort=True, name="len")
+    others = found.filter(pl.col(kabs.name) != named)
+    if others.height:
+        shown = ", ".join(f"{k} ({c:,} rows)" for k, c in others.iter_rows())
+        raise UnreadableFileError(
+            f.relpath,
+            f"the file name says kabupaten {named} but its rows belong to kabupaten {shown} ({evidence}): "
+            "the file is refused, nothing of it landed. Name it after the kabupaten of its rows",
+        )
+
+
+def _rows_of_the_named_kabupaten(frame: pl.DataFrame, f: DeliveredFile, _: Landed) -> None:
+    """A BDT file replaces its kabupaten's rows: a file named for one kabupaten holding another's rows
+    (copied or renamed by mistake) would delete the named one and land the other twice. Refused."""
+    kab = pl.concat_str(n.digits_code("kdprop", 2), n.digits_code("kdkab", 2)).alias("kab")
+    named = BDT_HOUSEHOLDS.matches(f.relpath)["kab"]
+    _refuse_other_kabupaten(f, named, frame.select(kab).to_series(), "KDPROP+KDKAB")
+
+
+def _members_of_the_named_kabupaten(frame: pl.DataFrame, f: DeliveredFile, landed: Landed) -> None:
+    """Members carry no region code: their households, where already landed, say which kabupaten they
+    belong to. Members of households not landed (yet) are not judged here."""
+    if landed.households is None or frame.height == 0:
+        return
+    named = BDT_INDIVIDUALS.matches(f.relpath)["kab"]
+    theirs = frame.select(pl.col("idbdt").str.strip_chars()).join(landed.households, on="idbdt", how="inner")
+    _refuse_other_kabupaten(f, named, theirs["kab"], "by their households' IDBDT in raw.bdt_households")
+
+
 HOUSEHOLD_RULES = [
     _malformed(),
     required("idbdt", "missing_key"),
@@ -222,6 +262,7 @@ BDT_HOUSEHOLDS = Source(
     ],  # fmt: skip
     key=["idbdt"],
     hashed={"nokk_hash": ("nokk", "nokk_valid")},
+    check_file=_rows_of_the_named_kabupaten,
 )
 
 # --- BDT individuals --------------------------------------------------------------------------------------
@@ -283,6 +324,7 @@ BDT_INDIVIDUALS = Source(
     ],  # fmt: skip
     key=["idartbdt"],
     hashed={"nik_hash": ("nik", "nik_valid"), "nokk_hash": ("nokk", "nokk_valid")},
+    check_file=_members_of_the_named_kabupaten,
 )
 
 # --- IKD --------------------------------------------------------------------------------------------------
@@ -351,11 +393,13 @@ INTERVENTION_REQUIRED = [
 
 
 def _prepare_interventions(frame: pl.LazyFrame, f: DeliveredFile) -> pl.LazyFrame:
-    year = int(INTERVENTIONS.matches(f.relpath)["year"])
+    where = INTERVENTIONS.matches(f.relpath)
+    year = where["year"]
     funding_key = pl.col("sumber_dana").str.to_lowercase().str.replace_all(r"\s+", " ").str.strip_chars()
     frame = frame.with_columns(
         n.parse_int("tahun").alias(TYPED + "tahun"),
-        pl.lit(year, pl.Int64).alias(TYPED + "report_year"),
+        pl.lit(int(year) if year else None, pl.Int64).alias(TYPED + "report_year"),
+        pl.lit(where["folder"], pl.String).alias("_folder"),
         *_text(["kode_program", "nama_program", "opd", "nama", "idbdt", "satuan"]),
         pl.col("sumber_dana").alias(TYPED + "sumber_dana_raw"),
         funding_key.alias("_funding_key"),
@@ -381,11 +425,20 @@ INTERVENTIONS = Source(
     description="Intervention deliveries reported by agencies (OPD, kab/kota), one row per delivery; "
     "funding source made canonical, beneficiary NIK hashed, deliveries to deceased BDT members flagged.",
     folder="interventions",
-    file_pattern=r"interventions/(?P<year>\d{4})/[^/]+\.(csv|xlsx)",
+    # A folder that is not a year (`abc/`) is read too: its rows go to quarantine, so the ledger shows them.
+    file_pattern=r"interventions/(?:(?P<year>\d{4})|(?P<folder>[^/]+))/[^/]+\.(csv|xlsx)",
     required=INTERVENTION_REQUIRED,
     prepare=_prepare_interventions,
     rules=[
         _malformed(),
+        Rule(
+            typed("report_year").is_null(),
+            "unknown_report_year",
+            pl.format(
+                "the file is in folder interventions/{}/, which is not a report year (interventions/<year>/)",
+                pl.col("_folder"),
+            ),
+        ),
         required("tahun"),
         bad_value("tahun"),
         Rule(

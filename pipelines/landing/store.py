@@ -1,8 +1,8 @@
 """The DuckDB side of landing: schema `raw`, the quarantine, the file ledger, one transaction per source.
 
 A source's new and changed files replace exactly their own earlier rows (per-file delivery semantics); a
-file that left the drop zone takes its rows with it. All of it commits together or not at all, so a failed
-landing leaves the tables as they were.
+file that was retired (`raw.file_retirements`, written by the `retire` command) takes its rows with it. All
+of it commits together or not at all, so a failed landing leaves the tables as they were.
 """
 
 from datetime import datetime
@@ -31,6 +31,7 @@ LEDGER_SCHEMA: dict[str, pl.DataType] = {
     "rows_landed": pl.Int64(),
     "rows_quarantined": pl.Int64(),
     "loaded_at": pl.Datetime(),
+    "rules_fingerprint": pl.String(),  # what the rules were when the file was judged
 }
 _DUCKDB_TYPES = {pl.String(): "varchar", pl.Int64(): "bigint", pl.Datetime(): "timestamp"}
 
@@ -42,6 +43,12 @@ def table_ddl(table: str, schema: dict[str, pl.DataType]) -> str:
 
 QUARANTINE_DDL = table_ddl("raw.quarantine", QUARANTINE_SCHEMA)
 LEDGER_DDL = table_ddl("raw.file_ledger", LEDGER_SCHEMA)
+# The ledger's other half: files whose rows were removed on purpose, by whom and when.
+RETIREMENTS_DDL = """
+create table if not exists raw.file_retirements (
+    table_name varchar, source_file varchar, source_checksum varchar, rows_landed bigint,
+    retired_by varchar, retired_at timestamp, reason varchar, applied_at timestamp
+)"""
 
 
 def run(con: duckdb.DuckDBPyConnection, sql: str, params: list | None = None) -> None:
@@ -53,11 +60,25 @@ def ensure_schema(con: duckdb.DuckDBPyConnection) -> None:
     run(con, "create schema if not exists raw")
     run(con, QUARANTINE_DDL)
     run(con, LEDGER_DDL)
+    run(con, "alter table raw.file_ledger add column if not exists rules_fingerprint varchar")
+    run(con, RETIREMENTS_DDL)
 
 
-def ledger(con: duckdb.DuckDBPyConnection, table: str) -> dict[str, str]:
+def ledger(con: duckdb.DuckDBPyConnection, table: str) -> dict[str, tuple[str, str | None]]:
+    """`{file: (checksum, fingerprint of the rules it was judged by)}` of the files landed in `table`."""
     rows = con.execute(
-        "select source_file, source_checksum from raw.file_ledger where table_name = ?", [table]
+        "select source_file, source_checksum, rules_fingerprint from raw.file_ledger where table_name = ?",
+        [table],
+    ).fetchall()
+    return {f: (checksum, judged_by) for f, checksum, judged_by in rows}
+
+
+def pending_retirements(con: duckdb.DuckDBPyConnection, table: str) -> dict[str, str]:
+    """`{file: checksum}` retired but whose rows are still landed."""
+    rows = con.execute(
+        "select source_file, source_checksum from raw.file_retirements "
+        "where table_name = ? and applied_at is null",
+        [table],
     ).fetchall()
     return dict(rows)
 
@@ -105,6 +126,7 @@ class FileSwap:
         self.con, self.table, self.next = con, table, f"_next_{table}"
         self.hash_select = "".join(f", {keyed_hash_sql(v, ok)} as {h}" for h, (v, ok) in hashed.items())
         self.replaced: list[str] = []
+        self.retired: list[str] = []
         self.quarantined: list[pl.DataFrame] = []
         self.ledger_rows: list[pl.DataFrame] = []
 
@@ -118,9 +140,12 @@ class FileSwap:
             return
         self._swap_in()
 
-    def remove(self, files: list[str], reshape_to: list[str] | None = None) -> None:
-        """Leave out the rows of `files`; `reshape_to` starts afresh when the table's columns changed."""
-        self.replaced = files
+    def remove(
+        self, files: list[str], reshape_to: list[str] | None = None, retired: list[str] | None = None
+    ) -> None:
+        """Leave out the rows of `files`; `reshape_to` starts afresh when the table's columns changed;
+        `retired` (among `files`) are recorded as applied in `raw.file_retirements` with the swap."""
+        self.replaced, self.retired = files, retired or []
         columns = table_columns(self.con, self.table)
         if columns is not None and (reshape_to is None or columns == reshape_to):
             run(
@@ -164,6 +189,13 @@ class FileSwap:
                 run(con, "insert into raw.quarantine by name select * from _quarantined")
             if self.ledger_rows:
                 run(con, "insert into raw.file_ledger by name select * from _ledger")
+            if self.retired:
+                run(
+                    con,
+                    "update raw.file_retirements set applied_at = current_timestamp::timestamp "
+                    "where table_name = ? and list_contains(?::varchar[], source_file) and applied_at is null",
+                    [table, self.retired],
+                )
             run(con, "commit")
         except Exception:
             run(con, "rollback")
@@ -190,6 +222,13 @@ def flag_deceased_beneficiaries(con: duckdb.DuckDBPyConnection) -> int:
     return con.execute("select count(*) from raw.interventions where flag_deceased_beneficiary").fetchall()[
         0
     ][0]
+
+
+def household_kabupaten(con: duckdb.DuckDBPyConnection) -> pl.DataFrame | None:
+    """`idbdt, kab` (KDPROP+KDKAB) of the landed BDT households: members' files are checked against it."""
+    if table_columns(con, "bdt_households") is None:
+        return None
+    return con.sql("select distinct idbdt, kdprop || kdkab as kab from raw.bdt_households").pl()
 
 
 def file_figures(con: duckdb.DuckDBPyConnection, table: str) -> pl.DataFrame:
