@@ -166,7 +166,8 @@ def _retire(raw: Path, relpaths: list[str], by: str, reason: str, stamp: str, wa
             table, checksum, rows = landed[f]
             store.run(
                 con,
-                "insert into raw.file_retirements values (?, ?, ?, ?, ?, current_timestamp::timestamp, ?, null)",
+                "insert into raw.file_retirements (table_name, source_file, source_checksum, rows_landed, retired_by, "
+                "retired_at, reason) values (?, ?, ?, ?, ?, current_timestamp::timestamp, ?)",
                 [table, f, checksum, rows, by, reason],
             )
         store.run(con, "commit")

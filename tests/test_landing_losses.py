@@ -75,6 +75,24 @@ def test_retire_moves_the_file_aside_and_refuses_files_never_landed(data_dir: Pa
     assert query(data_dir, "select count(*) from raw.interventions") == [(0,)]
 
 
+def test_a_retired_file_delivered_again_cancels_its_retirement(data_dir: Path) -> None:
+    report = write_csv(data_dir / "raw/interventions/2016/dinsos.csv", rows(DELIVERY, [{}, {}]), sep=",")
+    land("raw/interventions")
+    assert cli.main(["retire", str(report), "--by", "Rina", "--reason", "wrong year"]) == 0
+    [kept] = (data_dir / "raw/_retired").rglob("dinsos.csv")
+    kept.rename(report)  # the agency says the file was right after all, before any run
+    land("raw/interventions")
+    assert query(data_dir, "select count(*) from raw.interventions") == [(2,)]
+    assert query(
+        data_dir, "select applied_at is null, cancelled_at is not null from raw.file_retirements"
+    ) == [(True, True)]
+    report.unlink()  # the old retirement must not let the file vanish silently now
+    result = land("raw/interventions", raise_on_error=False)
+    assert not result.success
+    assert "interventions/2016/dinsos.csv (2 rows landed)" in failure_message(result)
+    assert query(data_dir, "select count(*) from raw.interventions") == [(2,)]
+
+
 def test_an_emptied_drop_zone_fails_and_keeps_every_landed_table(data_dir: Path) -> None:
     write_csv(data_dir / "raw/bdt/BDT2015_RT_1806.csv", [HOUSEHOLD])
     land("raw/bdt_households")

@@ -162,6 +162,8 @@ def land_source(
     reshaped = store.table_columns(con, source.table) not in (None, expected)
     changed = [f for f in files if reshaped or before.get(f.relpath) != (f.checksum, judged_by)]
     present = {f.relpath for f in files} | set(report.files_waiting)
+    for relpath in store.cancel_retirements(con, source.table, present):
+        progress(f"{relpath}: delivered again after it was retired; its retirement is cancelled")
     gone = sorted(p for p in before if p not in present)
     _refuse_vanished(con, source, gone, before)
     report.files_removed = gone

@@ -47,7 +47,7 @@ LEDGER_DDL = table_ddl("raw.file_ledger", LEDGER_SCHEMA)
 RETIREMENTS_DDL = """
 create table if not exists raw.file_retirements (
     table_name varchar, source_file varchar, source_checksum varchar, rows_landed bigint,
-    retired_by varchar, retired_at timestamp, reason varchar, applied_at timestamp
+    retired_by varchar, retired_at timestamp, reason varchar, applied_at timestamp, cancelled_at timestamp
 )"""
 
 
@@ -62,6 +62,9 @@ def ensure_schema(con: duckdb.DuckDBPyConnection) -> None:
     run(con, LEDGER_DDL)
     run(con, "alter table raw.file_ledger add column if not exists rules_fingerprint varchar")
     run(con, RETIREMENTS_DDL)
+    run(
+        con, "alter table raw.file_retirements add column if not exists cancelled_at timestamp"
+    )  # older files
 
 
 def ledger(con: duckdb.DuckDBPyConnection, table: str) -> dict[str, tuple[str, str | None]]:
@@ -77,10 +80,24 @@ def pending_retirements(con: duckdb.DuckDBPyConnection, table: str) -> dict[str,
     """`{file: checksum}` retired but whose rows are still landed."""
     rows = con.execute(
         "select source_file, source_checksum from raw.file_retirements "
-        "where table_name = ? and applied_at is null",
+        "where table_name = ? and applied_at is null and cancelled_at is null",
         [table],
     ).fetchall()
     return dict(rows)
+
+
+def cancel_retirements(con: duckdb.DuckDBPyConnection, table: str, present: set[str]) -> list[str]:
+    """A retired file delivered again is landed again: its pending retirement must not let it vanish later."""
+    back = sorted(set(pending_retirements(con, table)) & present)
+    if back:
+        run(
+            con,
+            "update raw.file_retirements set cancelled_at = current_timestamp::timestamp "
+            "where table_name = ? and applied_at is null and cancelled_at is null "
+            "and list_contains(?::varchar[], source_file)",
+            [table, back],
+        )
+    return back
 
 
 def table_columns(con: duckdb.DuckDBPyConnection, table: str) -> list[str] | None:
